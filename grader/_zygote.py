@@ -1,0 +1,108 @@
+"""The zygote: a warm interpreter that forks cells.
+
+Started once per worker as ``python -m grader._zygote FD`` with a scrubbed environment, before any
+test, reference or expected value is loaded anywhere, it imports torch (never initialising CUDA),
+the cell server and the protections, then forks a cell per request. A request arrives on the
+control socket with two descriptors attached (the cell's channel and its output pipe); the reply
+is the cell's pid as the parent sees it, or an error. The zygote holds nothing secret.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+
+
+def _preload() -> None:
+    import numpy  # noqa: F401
+    import torch
+
+    torch.set_num_threads(1)  # a fork after multi-threaded torch work can hang (SANDBOX-NOTES)
+    import torch.nn.functional  # noqa: F401
+    import collections, copy, functools, itertools, math, random, re, string, typing  # noqa: E401,F401
+    import heapq, operator, dataclasses, unicodedata  # noqa: E401,F401
+
+
+def _reap(*_):
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _spawn(want: dict, chan_fd: int, out_fd: int) -> int:
+    """Fork the cell; returns its pid (the pid-namespace init when namespaces apply)."""
+    from grader import _cell, _protect, _wire
+
+    report_r, report_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(report_w)
+        with os.fdopen(report_r, "rb") as f:
+            data = f.read()
+        return json.loads(data)["pid"] if data else -1
+    # first child: still privileged
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.close(report_r)
+        applied: list[str] = []
+        pidns = _protect.enter_namespaces(want, applied)
+        cell = os.fork() if pidns else 0
+        if cell:
+            os.write(report_w, json.dumps({"pid": cell}).encode())
+            os.close(report_w)
+            os.close(chan_fd)
+            os.close(out_fd)
+            os.waitpid(cell, 0)
+            os._exit(0)
+        if not pidns:
+            os.write(report_w, json.dumps({"pid": os.getpid()}).encode())
+        os.close(report_w)
+        _protect.in_cell(want, pidns, applied)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        sock = socket.socket(fileno=chan_fd)
+        sock.sendall(_wire.pack({"ready": True, "protections": applied}, []))
+        _cell.serve(sock, want.get("device", "cpu"))
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            os.write(2, f"cell setup failed: {exc!r}\n".encode())
+        finally:
+            os._exit(70)
+    os._exit(0)
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    _preload()
+    from grader import _cell, _protect  # noqa: F401 - in memory before any privilege drop
+
+    signal.signal(signal.SIGCHLD, _reap)
+    control.sendall(b"ready\n")
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
+        except InterruptedError:
+            continue
+        if not msg:
+            return
+        try:
+            pid = _spawn(json.loads(msg), fds[0], fds[1])
+            reply = {"pid": pid}
+        except Exception as exc:  # noqa: BLE001 - report, keep serving
+            reply = {"error": repr(exc)}
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        control.sendall(json.dumps(reply).encode() + b"\n")
+
+
+if __name__ == "__main__":
+    main()

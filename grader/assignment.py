@@ -1,0 +1,117 @@
+"""Assignments: ``assignments/<name>/assignment.toml`` (public) and ``reference/<name>/`` (instructor-only).
+
+An :class:`Assignment` knows its symbols, its canonical helpers, its public and hidden test folders, and
+the hash of its test suite (part of every gradebook key, so a changed test regrades). The reference
+solution is imported in the trusted parent only, on demand.
+"""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+import types
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from grader import extract, notebook
+from grader.errors import GraderError, EXIT_USAGE
+
+
+def project_root() -> Path:
+    """The folder that holds ``assignments/``: the current directory if it has one, else the package's checkout."""
+    here = Path.cwd()
+    for candidate in (here, *here.parents, Path(__file__).resolve().parent.parent):
+        if (candidate / "assignments").is_dir():
+            return candidate
+    return here
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    root: Path  # project root
+    symbols: tuple[str, ...]
+    provided: tuple[str, ...]
+    call_timeout: float
+    hash_seeds: tuple[int, ...] = (0,)  # string-hash seeds of the zygotes its tests fork cells from
+
+    @property
+    def folder(self) -> Path:
+        return self.root / "assignments" / self.name
+
+    @property
+    def template(self) -> Path:
+        return self.folder / f"{self.name}.ipynb"
+
+    @property
+    def public_tests(self) -> Path:
+        return self.folder / "tests"
+
+    @property
+    def reference_folder(self) -> Path:
+        return self.root / "reference" / self.name
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.reference_folder / "tests"
+
+    @property
+    def solution(self) -> Path:
+        return self.reference_folder / "solution.ipynb"
+
+    def test_dirs(self, public_only: bool) -> list[Path]:
+        dirs = [self.public_tests]
+        if not public_only:
+            if not self.hidden_tests.is_dir():
+                raise GraderError(f"the hidden tests of {self.name} are not here ({self.hidden_tests})",
+                                  hint="official grading needs reference/; students use `grader check`",
+                                  exit_code=EXIT_USAGE)
+            dirs.append(self.hidden_tests)
+        return dirs
+
+    def suite_hash(self, public_only: bool) -> str:
+        h = hashlib.sha256()
+        for folder in self.test_dirs(public_only):
+            for path in sorted(folder.rglob("*.py")):
+                h.update(path.relative_to(self.root).as_posix().encode() + b"\0" + path.read_bytes())
+        h.update((self.folder / "assignment.toml").read_bytes())
+        return h.hexdigest()[:16]
+
+    @cached_property
+    def provided_source(self) -> str:
+        """Canonical code of the helpers the grader supplies (taken from the public template)."""
+        if not self.provided:
+            return ""
+        cells = notebook.strip_ipython(notebook.read(self.template).cells)
+        defs, _ = extract.definitions(cells)
+        keep = [d.source for d in defs if d.binds and d.binds <= set(self.provided)]
+        return "\n".join(keep)
+
+    def extract(self, cells) -> extract.Extraction:
+        return extract.extract(cells, self.symbols, self.provided_source, frozenset(self.provided))
+
+    def load_reference(self) -> types.ModuleType:
+        """The solution, imported in the parent (trusted code). Never sent to a cell."""
+        sub = notebook.read(self.solution)
+        ex = extract.extract(notebook.strip_ipython(sub.cells), self.symbols)
+        module = types.ModuleType(f"reference_{self.name}")
+        exec(compile(ex.source, str(self.solution), "exec"), module.__dict__)
+        return module
+
+
+def load(name: str, root: Path | None = None) -> Assignment:
+    root = root or project_root()
+    path = root / "assignments" / name / "assignment.toml"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in (root / "assignments").glob("*/assignment.toml"))
+        raise GraderError(f"unknown assignment {name!r}", hint=f"known assignments: {', '.join(known) or 'none'} "
+                          f"(looked in {root / 'assignments'})", exit_code=EXIT_USAGE)
+    try:
+        data = tomllib.loads(path.read_text())
+        return Assignment(name=name, title=str(data.get("title", name)), root=root,
+                          symbols=tuple(data["symbols"]), provided=tuple(data.get("provided", ())),
+                          call_timeout=float(data.get("call_timeout", 10.0)),
+                          hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))))
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise GraderError(f"{path} is not a valid assignment file: {exc}", exit_code=EXIT_USAGE) from None
