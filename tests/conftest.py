@@ -1,0 +1,38 @@
+"""Shared helpers for the grader's own tests: run the CLI like a user, in a subprocess."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, timeout: float = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def bpe_cohort(tmp_path_factory):
+    """The BPE sample cohort graded once with the real CLI (2 workers)."""
+    out = tmp_path_factory.mktemp("bpe-cohort")
+    proc = run_cli("grade", ROOT / "submissions" / "bpe", "--assignment", "bpe", "--out", out, "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def write_notebook(path: Path, *cells: str) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path

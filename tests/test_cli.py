@@ -1,0 +1,80 @@
+"""The CLI as students, instructors and CI use it: exit codes, formats, and clear errors without tracebacks."""
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT, run_cli, write_notebook
+
+SAMPLES = ROOT / "submissions" / "bpe"
+
+
+def test_check_passing_notebook_exits_zero():
+    proc = run_cli("check", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe")
+    assert proc.returncode == 0, proc.stderr
+    assert "5/5 public tests passed, 7/7 points" in proc.stdout
+    assert "hidden tests decide the grade" in proc.stdout
+
+
+def test_check_failing_notebook_teaches_and_exits_one():
+    proc = run_cli("check", SAMPLES / "frank_unsorted.ipynb", "--assignment", "bpe")
+    assert proc.returncode == 1
+    assert "✘ test_sorted_by_length_longest_first" in proc.stdout
+    assert "Subwords must be sorted by length, longest first." in proc.stdout
+    assert "Hint: sorted(subwords, key=len, reverse=True)" in proc.stdout
+
+
+def test_check_guesses_the_assignment_from_the_file_name(tmp_path):
+    nb = (tmp_path / "bpe.ipynb")
+    nb.write_bytes((SAMPLES / "carol_tiebreak.ipynb").read_bytes())
+    assert run_cli("check", nb).returncode == 0
+
+
+def test_check_formats_for_ci():
+    nb = SAMPLES / "grace_no_specials.ipynb"
+    data = json.loads(run_cli("check", nb, "--assignment", "bpe", "--format", "json").stdout)
+    assert data["score"] == 5 and len(data["tests"]) == 5
+    root = ET.fromstring(run_cli("check", nb, "--assignment", "bpe", "--format", "junit").stdout)
+    assert root.find("testsuite").get("failures") == "2"
+    github = run_cli("check", nb, "--assignment", "bpe", "--format", "github").stdout
+    assert github.count("::error file=") == 2 and "%0A" in github
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "nope.ipynb", "--assignment", "bpe"], "no such notebook"),
+    (["check", str(SAMPLES / "alice_regex.ipynb"), "--assignment", "nonexistent"], "unknown assignment"),
+    (["grade", "missing-folder", "--assignment", "bpe"], "no such file or folder"),
+    (["status", "--out", "/nonexistent-dir"], "no gradebook"),
+])
+def test_bad_input_is_a_message_not_a_traceback(args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_extract_prints_only_what_is_graded():
+    proc = run_cli("extract", SAMPLES / "erin_magics.ipynb", "--assignment", "bpe")
+    assert proc.returncode == 0
+    assert "def build_bpe" in proc.stdout and "# ---- cell 6 (from line 2)" in proc.stdout
+    for absent in ("while True", "drive.mount", "input(", "rm -rf", "pip install"):
+        assert absent not in proc.stdout
+
+
+def test_grade_handles_a_batch_with_broken_members(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "good.ipynb").write_bytes((SAMPLES / "alice_regex.ipynb").read_bytes())
+    (inputs / "notes.py").write_text("this is not python at all (")
+    write_notebook(inputs / "crasher.ipynb", "import os\ndef build_bpe(corpus, max_vocab_size):\n    os._exit(3)")
+    (inputs / "student7").mkdir()
+    (inputs / "student7" / "hw.ipynb").write_bytes((SAMPLES / "bob_incremental.ipynb").read_bytes())
+    out = tmp_path / "out"
+    proc = run_cli("grade", inputs, "--assignment", "bpe", "--out", out, "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    import pandas as pd
+
+    grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
+    assert grades.loc["good", "score"] == 23 and grades.loc["student7", "score"] == 23
+    assert grades.loc["crasher", "score"] == 0 and grades.loc["notes", "status"] == "missing_symbol"
+    crash = json.loads((out / "bpe" / "crasher" / "results.json").read_text())
+    assert "stopped before replying (it crashed or exited)" in crash["tests"][0]["output"]
