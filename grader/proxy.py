@@ -177,9 +177,9 @@ class StudentProxy:
         tree = _wire.encode(value, buffers, _unwrap)
         self._box.request({"op": "setglobal", "name": name, "value": tree}, buffers, f"setting {name}")
 
-    def _grader_args_after(self, name: str, *args, **kwargs) -> list:
-        """Call ``name`` and return its positional arguments as they are afterwards (to see mutation)."""
-        return self._box.call(None, name, args, kwargs, name, return_args=True)[1]
+    def _grader_call_and_args(self, name: str, *args, **kwargs) -> list:
+        """Call ``name``; return [its result, its positional arguments as they are afterwards]."""
+        return self._box.call(None, name, args, kwargs, name, return_args=True)
 
     def _grader_fresh(self, hash_seed: int = 0) -> "StudentProxy":
         """The same submission in a new cell, forked from a zygote with this string-hash seed."""

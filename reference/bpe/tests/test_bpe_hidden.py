@@ -132,7 +132,11 @@ def test_no_duplicates(student):
 def test_same_vocabulary_under_any_hash_seed(student):
     """The vocabulary must not depend on PYTHONHASHSEED (set or dict-of-set iteration order)."""
     corpus = "to be or not to be that is the question whether tis nobler in the mind".split()
-    results = [student.build_bpe(corpus, 40), student._grader_fresh(hash_seed=1).build_bpe(corpus, 40)]
+    results = [expect_list_of_str(student.build_bpe(corpus, 40), "build_bpe"),
+               expect_list_of_str(student._grader_fresh(hash_seed=1).build_bpe(corpus, 40), "build_bpe")]
+    if len(set(results[0]) - set(SPECIALS)) < 10:
+        raise feedback("build_bpe must return a vocabulary (here about 35 subwords) to be compared across seeds.",
+                       got=results[0])
     if results[0] != results[1]:
         raise feedback("build_bpe gave different vocabularies in fresh interpreters with different hash seeds.",
                        hint="iterating a set (or picking max over one) depends on string hashing; break ties "
@@ -176,7 +180,11 @@ def test_generator_corpus(student):
 def test_corpus_is_not_mutated(student):
     """The caller's list is left exactly as it was."""
     corpus = ["lower", "low", "newest", "widest", "low"]
-    after = student._grader_args_after("build_bpe", corpus, 20)[0]
+    result, (after, _) = student._grader_call_and_args("build_bpe", corpus, 20)
+    expect_list_of_str(result, "build_bpe")
+    if len(result) < 10:
+        raise feedback("build_bpe must return the vocabulary (about 20 tokens here) as well as leave its input "
+                       "alone.", got=result)
     if after != corpus:
         raise feedback("build_bpe changed the list it was given.", expected=corpus, got=after,
                        hint="work on a copy, or better, count words with Counter(corpus)")

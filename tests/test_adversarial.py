@@ -1,0 +1,146 @@
+"""The trust boundary under attack: one adversarial submission per threat, graded in one batch.
+
+Each attack must fail: the submission scores zero (or only what it honestly earned), the side effect
+did not happen, and the batch goes on. An honest submission graded after them all scores full marks.
+Runs as root on Linux (CI), where every protection applies.
+"""
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the full sandbox needs root (CI runs as root)")
+ATTACKS = ROOT / "tests" / "adversarial"
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    base = tmp_path_factory.mktemp("adversarial")
+    inputs, out = base / "inputs", base / "out"
+    inputs.mkdir()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    connections = []
+
+    def accept():
+        while not stop.is_set():
+            try:
+                connections.append(server.accept())
+            except OSError:
+                pass
+
+    stop = threading.Event()
+    threading.Thread(target=accept, daemon=True).start()
+    for src in ATTACKS.glob("*.py"):
+        text = (src.read_text().replace("{ROOT}", str(ROOT)).replace("{OUT}", str(out))
+                .replace("{INPUTS}", str(inputs)).replace("{PORT}", str(server.getsockname()[1])))
+        (inputs / src.name).write_text(text)
+    (inputs / "zz_honest.ipynb").write_bytes((ROOT / "submissions" / "bpe" / "alice_regex.ipynb").read_bytes())
+    started = time.monotonic()
+    proc = run_cli("grade", inputs, "--assignment", "bpe", "--out", out, "--workers", "1", timeout=900)
+    elapsed = time.monotonic() - started
+    time.sleep(4)  # give any surviving daemon the time it asked for
+    stop.set()
+    grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
+    yield {"proc": proc, "out": out, "grades": grades, "connections": connections, "elapsed": elapsed}
+    server.close()
+
+
+def results(attacked, sid):
+    return json.loads((attacked["out"] / "bpe" / sid / "results.json").read_text())
+
+
+def outputs(attacked, sid):
+    return "\n".join(t["output"] for t in results(attacked, sid)["tests"])
+
+
+def test_batch_completes_and_honest_work_is_unaffected(attacked):
+    assert attacked["proc"].returncode == 0, attacked["proc"].stderr
+    assert attacked["grades"].loc["zz_honest", "score"] == 23
+    assert len(attacked["grades"]) == 11
+
+
+def test_1_lying_values_score_zero(attacked):
+    assert attacked["grades"].loc["lying_values", "score"] == 0
+    assert "returned a `student.Liar` (only plain data can be graded)" in outputs(attacked, "lying_values")
+    assert "containing a `student.LiarStr`" in outputs(attacked, "lying_values")
+
+
+def test_2_monkeypatching_stays_in_the_cell(attacked):
+    assert attacked["grades"].loc["monkeypatch", "score"] == 0
+    assert "returned" not in attacked["proc"].stderr
+
+
+def test_3_no_secret_is_readable(attacked):
+    text = outputs(attacked, "read_secrets")
+    assert "LEAKED" not in text
+    assert text.count("blocked") >= 8 * 19  # eight attempts, in every test
+    assert "expected values in memory: 0" in text
+
+
+def test_4_early_exits_never_pass(attacked):
+    assert attacked["grades"].loc["early_exit", "score"] == 0
+    assert "stopped before replying" in outputs(attacked, "early_exit")
+
+
+def test_5_forged_results_are_ignored(attacked):
+    data = results(attacked, "forge_results")
+    honest = sum(t["score"] for t in data["tests"] if t["status"] == "passed")
+    # It returns exactly the five specials: that honestly passes the two public checks about specials and order.
+    assert data["score"] == honest == attacked["grades"].loc["forge_results", "score"] == 2
+    assert len(data["tests"]) == 19
+    assert "WROTE" not in outputs(attacked, "forge_results").replace("WROTE results.json", "")
+
+
+def test_6_denial_of_service_is_contained(attacked):
+    assert attacked["grades"].loc["denial_of_service", "score"] == 0
+    text = outputs(attacked, "denial_of_service")
+    assert "did not finish in time" in text  # sleep, fork bomb
+    assert "EOFError" in text  # input()
+    assert "MemoryError" in text  # memory bomb
+    assert "printed more than 8 MiB" in text  # output flood
+    assert (ROOT / "reference" / "bpe" / "tests").is_dir()  # rmtree of the project saw an empty folder
+    assert attacked["elapsed"] < 240
+
+
+def test_7_no_process_survives(attacked):
+    leftover = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    survivors = [line for line in leftover.splitlines() if line.split()[0].startswith("610")]
+    assert survivors == []
+    assert "sleep 1000" not in leftover
+
+
+def test_8_no_connection_leaves_the_cell(attacked):
+    assert attacked["connections"] == []
+    text = outputs(attacked, "network")
+    assert "CONNECTED" not in text and text.count("blocked 127.0.0.1") >= 1
+
+
+def test_9_written_files_do_not_persist(attacked):
+    assert not (ROOT / "conftest.py").exists()
+    assert not (ROOT / "reference" / "bpe" / "tests" / "conftest.py").exists()
+    assert not list(ROOT.joinpath(".venv").glob("evil.pth"))
+    assert not os.path.exists("/tmp/sitecustomize.py")  # it was written, in the cell's private /tmp only
+    written = [line for line in outputs(attacked, "persist").splitlines() if line.startswith("wrote ")]
+    assert written and all(not line.startswith("wrote /") or line.startswith("wrote /tmp/") for line in written)
+
+
+def test_10_reports_show_injections_as_text(attacked):
+    sid = "inject_<script>alert(1)<_script>"
+    folder = attacked["out"] / "bpe" / "inject__script_alert_1___script_"
+    html = (folder / "report.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;alert(&#39;owned&#39;)" in html
+    assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "\x1b" not in html
+    index = (attacked["out"] / "index.html").read_text()
+    assert "<script>alert(1)" not in index and "inject_&lt;script&gt;" in index
+    assert sid in attacked["grades"].index
