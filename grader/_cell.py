@@ -12,6 +12,7 @@ import builtins
 import os
 import struct
 import sys
+import time
 import traceback
 
 from grader import _wire
@@ -100,14 +101,16 @@ class _Cell:
     def serve(self) -> None:
         while True:
             header, buffers = self.recv()
+            started = time.perf_counter()
             try:
                 value = self.handle(header, buffers)
+                spent = time.perf_counter() - started
                 if value is _CALLABLE:
-                    self.send({"ok": True, "callable": True}, [])
+                    self.send({"ok": True, "callable": True, "t": spent}, [])
                     continue
                 out: list[bytes] = []
                 tree = _wire.encode(value, out, self.to_handle)
-                self.send({"ok": True, "value": tree}, out)
+                self.send({"ok": True, "value": tree, "t": spent}, out)
             except BaseException as exc:  # noqa: BLE001 - every student failure is data
                 if isinstance(exc, SystemExit):
                     os._exit(0)

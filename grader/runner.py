@@ -135,7 +135,8 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
     args = [str(d) for d in context.assignment.test_dirs(context.public_only)]
     args += ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), "--noconftest",
              "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:timeout",
-             "-p", "no:randomly", "-p", "no:xdist", "-p", "no:junitxml"]
+             "-p", "no:randomly", "-p", "no:xdist", "-p", "no:junitxml", "-p", "no:doctest", "-p", "no:pastebin",
+             "-p", "no:logging", "-p", "no:stepwise", "-p", "no:faulthandler", "--capture=no"]
     code = pytest.main(args, plugins=[plugin])
     if plugin.collect_errors:
         raise GraderError(f"the tests of {context.assignment.name} could not be collected:\n"
