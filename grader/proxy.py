@@ -18,6 +18,9 @@ class StudentError(AssertionError):
     """Student code raised, or its cell died: a failed test with a message for the student."""
 
 
+MAX_TIMEOUTS = 3  # after this many calls ran out of time, a submission's remaining tests fail at once
+
+
 class StudentSandbox:
     """One submission's cells; ``zygotes(hash_seed)`` gives the warm zygote to fork from."""
 
@@ -29,11 +32,15 @@ class StudentSandbox:
         self.cell: Cell | None = None
         self.protections: tuple[str, ...] = ()
         self.load_error = ""
+        self.timeouts = 0
         self.children: list[StudentSandbox] = []
 
     def ensure(self) -> Cell:
         if self.unusable is not None:
             raise StudentError(self.unusable.message)
+        if self.timeouts >= MAX_TIMEOUTS:
+            raise StudentError(f"Not run: your code already ran out of time {self.timeouts} times, so the remaining "
+                               "tests were not started (look for an infinite loop or a call that waits).")
         if self.cell is None or not self.cell.alive:
             self.cell = self.zygotes(self.hash_seed).cell(self.want)
             self.protections = self.cell.protections
@@ -46,6 +53,7 @@ class StudentSandbox:
                                    "constants run at load time):\n" + self.explain(exc))
                 raise StudentError(self.load_error) from None
             except CellDied as exc:
+                self.timeouts += exc.timed_out
                 raise StudentError(str(exc)) from None
         return self.cell
 
@@ -56,6 +64,7 @@ class StudentSandbox:
         except StudentException as exc:
             raise StudentError(f"{what} raised an exception:\n{self.explain(exc)}") from None
         except CellDied as exc:
+            self.timeouts += exc.timed_out
             raise StudentError(str(exc)) from None
 
     def output(self) -> str:

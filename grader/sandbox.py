@@ -32,6 +32,10 @@ CALLABLE = object()  # the reply to an attribute read that names a method or fun
 class CellDied(Exception):
     """The cell crashed, exited, timed out, flooded output or broke the protocol."""
 
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
 
 class StudentException(Exception):
     """An exception raised by student code inside the cell, as data (never re-raised from its object)."""
@@ -207,7 +211,8 @@ class Cell:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self._died(what, "did not finish in time (is there an infinite loop, or a call that waits?)")
+                self._died(what, "did not finish in time (is there an infinite loop, or a call that waits?)",
+                           timed_out=True)
             events = sel.select(left)
             if any(key.fileobj == self.out_fd for key, _ in events):
                 self._drain()
@@ -229,6 +234,6 @@ class Cell:
             if self.output_total > MAX_OUTPUT and self.alive:
                 self._died("printing", f"printed more than {MAX_OUTPUT >> 20} MiB of output")
 
-    def _died(self, what: str, why: str):
+    def _died(self, what: str, why: str, timed_out: bool = False):
         self.kill()
-        raise CellDied(f"{what}: the code {why}") from None
+        raise CellDied(f"{what}: the code {why}", timed_out) from None
