@@ -96,6 +96,8 @@ class _Cell:
         args = self.arg(_wire.decode(header["args"], buffers, cell_side=True))
         kwargs = self.arg(_wire.decode(header["kwargs"], buffers, cell_side=True))
         result = obj(*args, **kwargs)
+        if header.get("discard"):
+            return None
         return [result, args] if header.get("return_args") else result
 
     def serve(self) -> None:

@@ -107,9 +107,9 @@ class StudentSandbox:
         return value
 
     def call(self, target: int | None, name: str, args: tuple, kwargs: dict, label: str,
-             return_args: bool = False):
+             return_args: bool = False, discard: bool = False):
         buffers: list[bytes] = []
-        header = {"op": "call", "target": target, "name": name, "return_args": return_args,
+        header = {"op": "call", "target": target, "name": name, "return_args": return_args, "discard": discard,
                   "args": _wire.encode(list(args), buffers, _unwrap), "kwargs": _wire.encode(kwargs, buffers, _unwrap)}
         return self.wrap(self.request(header, buffers, label), label)
 
@@ -137,6 +137,10 @@ class RemoteFunction:
 
     def __call__(self, *args, **kwargs):
         return self._box.call(self._target, self._name, args, kwargs, self._label)
+
+    def for_effect(self, *args, **kwargs) -> None:
+        """Call for the side effect; the result stays in the cell (e.g. ``load_state_dict``)."""
+        self._box.call(self._target, self._name, args, kwargs, self._label, discard=True)
 
     def __repr__(self) -> str:
         return f"<student function {self._label}>"

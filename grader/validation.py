@@ -46,7 +46,7 @@ def validate(a: Assignment, say) -> bool:
             verdict = "zero" if good else "NOT zero"
         else:
             good = r.score < r.max_score
-            caught = [t.name for t in r.tests if t.outcome != "passed"]
+            caught = [t.name for t in r.tests if t.outcome in ("failed", "error")]
             verdict = f"caught by {', '.join(caught)}" if good else "NOT CAUGHT"
         ok &= good
         say(f"{'ok ' if good else 'BAD'} {sid}: {r.score:g}/{r.max_score:g} {verdict}")

@@ -1,0 +1,29 @@
+"""Public tests of multi-head attention (practice 7)."""
+import pytest
+import torch
+
+from grader import attention_checks as ac
+from grader.testing import feedback
+
+
+@pytest.mark.points(1)
+def test_output_shape(student, device):
+    """forward maps (B, L, d_model) to (B, L, d_model), for sizes other than the template's."""
+    module, style = ac.build(student, 16, 4, device)
+    out = ac.run(module, torch.randn(2, 5, 16), torch.randn(2, 5, 16), torch.randn(2, 5, 16))
+    if type(out) is not torch.Tensor or out.shape != (2, 5, 16):
+        raise feedback(f"MultiheadAttention(d_model=16, num_heads=4) [{style}] must map (2, 5, 16) to (2, 5, 16).",
+                       got=tuple(out.shape) if type(out) is torch.Tensor else out)
+
+
+@pytest.mark.points(2)
+def test_attention_weights(student, device):
+    """self_attention is softmax(QKᵀ/√d_k)·V per head: rows sum to 1."""
+    ac.check_weights(student, 2, 5, 5, 16, 4, device=device)
+
+
+@pytest.mark.points(2)
+def test_values_match_reference(student, reference, device):
+    """Same weights as the reference (copied by name), same output."""
+    ac.check_values(student, reference, 2, 5, 5, 16, 4, device, names=("scale_d_model", "view_no_transpose",
+                                                                       "softmax_wrong_axis", "no_output_projection"))
