@@ -10,7 +10,7 @@ import ctypes
 import os
 import resource
 
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x20000000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 _libc = ctypes.CDLL(None, use_errno=True)
 WORKDIR = "/tmp/cell"
@@ -24,8 +24,12 @@ def _mount(source, target, fstype, flags, data=None) -> None:
 
 
 def enter_namespaces(want: dict, applied: list[str]) -> bool:
-    """In the first child (still root): new net, mount and pid namespaces. True if pid ns is new."""
-    if os.geteuid() != 0 or not want.get("namespaces", True):
+    """In the first child (still root): new net, mount and pid namespaces. True if pid ns is new.
+
+    Without root (a laptop), an unprivileged user namespace still gives a private network."""
+    if os.geteuid() != 0 or not want.get("privileged", True):
+        if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
+            applied.append("netns (user namespace)")
         return False
     flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID
     if _libc.unshare(flags) != 0:
@@ -70,7 +74,7 @@ def in_cell(want: dict, pidns: bool, applied: list[str]) -> None:
         (resource.RLIMIT_FSIZE, want.get("file_bytes", 16 << 20), "file {}B"),
         (resource.RLIMIT_NOFILE, want.get("open_files", 256), "nofile {}"),
     ]
-    uid = want.get("uid")
+    uid = want.get("uid") if want.get("privileged", True) else None
     if uid is not None and os.geteuid() == 0:
         limits.append((resource.RLIMIT_NPROC, want.get("processes", 256), "nproc {}"))
     memory = want.get("memory_bytes")

@@ -88,6 +88,8 @@ def main() -> None:
             msg, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
         except InterruptedError:
             continue
+        except OSError:  # the parent went away (a reset if it never read our "ready"): same as EOF
+            return
         if not msg:
             return
         try:

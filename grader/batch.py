@@ -10,7 +10,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,7 +109,7 @@ class Recorder:
     def __init__(self, out: Path, gradebook: Gradebook, progress):
         self.out, self.gradebook, self.progress = out, gradebook, progress
         self.count = 0
-        self.started = time.perf_counter()
+        self.durations: list[float] = []
 
     def __call__(self, result: SubmissionResult) -> None:
         self.gradebook.add(result)
@@ -119,6 +118,7 @@ class Recorder:
         export.write_gradescope(result, folder / "results.json")
         report.write_submission_report(result, folder / "report.html")
         self.count += 1
+        self.durations.append(result.duration)
         self.progress(result)
 
 

@@ -29,8 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--regrade", action="store_true", help="grade again what the gradebook already has")
     g.add_argument("--executor", choices=["local", "dask"], default="local")
     g.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    g.add_argument("--require", default="netns,pidns,mountns,uid",
+                   help="protections official grades need (default: %(default)s)")
     g.add_argument("--allow-unsafe", action="store_true",
-                   help="grade even where the sandbox lacks network isolation or an unprivileged uid")
+                   help="grade even where the sandbox lacks a protection named by --require")
 
     c = sub.add_parser("check", help="run the public tests on your notebook")
     c.add_argument("notebook", type=Path)

@@ -12,8 +12,6 @@ from grader.errors import EXIT_TESTS_FAILED, EXIT_USAGE, GraderError
 from grader.gradebook import Gradebook
 from grader.results import PASSED, SKIPPED
 
-REQUIRED_PROTECTIONS = ("netns", "uid")
-
 
 def grade(args) -> int:
     a = assignments.load(args.assignment)
@@ -26,7 +24,7 @@ def grade(args) -> int:
     plan = batch.Plan(a, device, args.public_only, hidden, workers)
     context = runner.Context(a, device, args.public_only, 0, hidden)
     try:
-        _require_protections(context, args.allow_unsafe)
+        _require_protections(context, args.require.split(",") if args.require else [], args.allow_unsafe)
         book = Gradebook(out / "gradebook.sqlite")
         prepared = batch.prepare_all(found, a)
         suite = a.suite_hash(args.public_only)
@@ -50,18 +48,19 @@ def grade(args) -> int:
     finally:
         context.close()
     mine = [r for r in results if r.assignment == a.name]
-    _say(f"done: {recorder.count} graded in {elapsed:.1f} s"
-         f"{f' ({elapsed / recorder.count * 1000:.0f} ms per submission)' if recorder.count else ''}; "
+    median = sorted(recorder.durations)[len(recorder.durations) // 2] if recorder.durations else 0.0
+    _say(f"done: {recorder.count} graded in {elapsed:.1f} s, start-up included"
+         f"{f' (median {median * 1000:.0f} ms per submission)' if recorder.count else ''}; "
          f"{sum(r.status == 'graded' for r in mine)}/{len(mine)} {a.name} submissions fully graded")
     _say(f"wrote {out / 'index.html'}, {out / 'grades.csv'}, {out / 'gradebook.sqlite'}")
     return 0
 
 
-def _require_protections(context: runner.Context, allow_unsafe: bool) -> None:
+def _require_protections(context: runner.Context, required: list[str], allow_unsafe: bool) -> None:
     cell = context.zygotes(0).cell(context.want())
     applied = cell.protections
     cell.kill()
-    missing = [p for p in REQUIRED_PROTECTIONS if not any(a.startswith(p) for a in applied)]
+    missing = runner.missing_protections(applied, required)
     if missing and not allow_unsafe:
         raise GraderError(f"the sandbox here lacks {', '.join(missing)}, so grades would not be official "
                           f"(in force: {', '.join(applied) or 'nothing'})",

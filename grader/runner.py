@@ -17,7 +17,7 @@ import pytest
 
 from grader import __version__, notebook
 from grader.assignment import Assignment
-from grader.errors import GraderError, SubmissionError
+from grader.errors import EXIT_USAGE, GraderError, SubmissionError
 from grader.extract import Extraction
 from grader.plugin import GradingPlugin
 from grader.proxy import StudentSandbox
@@ -61,7 +61,7 @@ def resolve_device(device: str) -> str:
 
         if not torch.cuda.is_available():
             raise GraderError("--device cuda was asked for, but no CUDA device is available here",
-                              hint="use --device cpu (or auto)")
+                              hint="use --device cpu (or auto)", exit_code=EXIT_USAGE)
     return device
 
 
@@ -110,7 +110,8 @@ class Context:
         masks = {str(self.assignment.root.resolve()), "/root", "/home", *self.hidden_paths}
         expose = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
         expose |= {os.path.realpath(p) for p in sys.path if "-packages" in p and os.path.isdir(p)}
-        return {"device": self.device, "mask": sorted(masks), "expose": sorted(expose), "uid": 61000 + self.slot,
+        return {"device": self.device, "privileged": os.environ.get("GRADER_UNPRIVILEGED") != "1",
+                "mask": sorted(masks), "expose": sorted(expose), "uid": 61000 + self.slot,
                 "memory_bytes": self.memory_bytes, "cpu_seconds": 300, "tmp_bytes": 64 << 20}
 
     def sandbox_for(self, prep: Prepared) -> StudentSandbox:
@@ -125,6 +126,13 @@ class Context:
 
     def close(self) -> None:
         self.zygotes.close()
+
+
+FULL_SANDBOX = ("netns", "pidns", "mountns", "uid")
+
+
+def missing_protections(applied, wanted=FULL_SANDBOX) -> list[str]:
+    return [p for p in wanted if not any(a == p or a.startswith(p + " ") for a in applied)]
 
 
 def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from grader.report import _clean
 from grader.results import PASSED, SKIPPED, SubmissionResult
+from grader.runner import missing_protections
 
 
 def summary(r: SubmissionResult, color: bool = False) -> str:
@@ -32,6 +33,10 @@ def summary(r: SubmissionResult, color: bool = False) -> str:
     lines.append(f"{passed}/{counted} public tests passed, {r.score:g}/{r.max_score:g} points. "
                  "This is a self-check: hidden tests decide the grade.")
     lines.append(f"{dim}sandbox: {', '.join(r.protections) or 'no cell started'}{off}")
+    missing = missing_protections(r.protections) if r.protections else []
+    if missing:
+        lines.append(f"{dim}not available here: {', '.join(missing)} (fine for a self-check; official grading runs "
+                     f"as root on Linux with the full sandbox){off}")
     return "\n".join(lines)
 
 

@@ -78,3 +78,29 @@ def test_grade_handles_a_batch_with_broken_members(tmp_path):
     assert grades.loc["crasher", "score"] == 0 and grades.loc["notes", "status"] == "missing_symbol"
     crash = json.loads((out / "bpe" / "crasher" / "results.json").read_text())
     assert "stopped before replying (it crashed or exited)" in crash["tests"][0]["output"]
+
+
+def test_without_root_check_works_and_says_what_is_missing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GRADER_UNPRIVILEGED="1")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "grader", *map(str, a)], cwd=ROOT, env=env,
+                                    capture_output=True, text=True, timeout=300)
+    proc = run("check", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe")
+    assert proc.returncode == 0, proc.stderr
+    assert "not available here: pidns, mountns, uid" in proc.stdout and "Traceback" not in proc.stderr
+    refused = run("grade", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--out", tmp_path)
+    assert refused.returncode == 2 and "grades would not be official" in refused.stderr
+    allowed = run("grade", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--out", tmp_path, "--allow-unsafe")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    proc = run_cli("check", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--device", "cuda")
+    assert proc.returncode == 2 and "no CUDA device is available" in proc.stderr and "Traceback" not in proc.stderr
