@@ -49,6 +49,9 @@ def chunks(items: list, workers: int) -> list[list]:
 
 
 def _init_worker(plan: Plan, counter) -> None:
+    import torch
+
+    torch.set_num_threads(1)  # workers share the cores with each other and with their cells: no oversubscription
     with counter.get_lock():
         slot = counter.value
         counter.value += 1

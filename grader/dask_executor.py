@@ -28,6 +28,9 @@ def grade_one(prep: Prepared, plan) -> SubmissionResult:
     key = (plan.assignment, plan.device, plan.public_only, plan.hidden_paths)
     context = _CONTEXTS.get(key)
     if context is None:
+        import torch
+
+        torch.set_num_threads(1)
         context = _CONTEXTS[key] = Context(plan.assignment, plan.device, plan.public_only, _slot(), plan.hidden_paths)
     out: list[SubmissionResult] = []
     run_tests([prep], context, out.append)
