@@ -51,14 +51,14 @@ def _mask(masks: list[str], expose: list[str], tmp_bytes: int, applied: list[str
         if os.path.isdir(path) and not os.path.islink(path):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
             hidden.append(path)
+    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):  # before the binds: a checkout under /tmp stays visible
+        if os.path.isdir(tmp):
+            _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
     for path, fd in keep.items():
         os.makedirs(path, exist_ok=True)
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC)
         os.close(fd)
-    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(tmp):
-            _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
     applied.append("hidden " + ", ".join(hidden) if hidden else "hidden nothing")
     applied.append(f"private /tmp {tmp_bytes >> 20} MiB")
 

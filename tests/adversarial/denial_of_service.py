@@ -5,14 +5,16 @@ import time
 
 
 def build_bpe(corpus, max_vocab_size):
-    weapon = {15: "sleep", 24: "input", 13: "memory", 10000: "fork", 20: "threads", 40: "flood",
-              17: "disk", 16: "delete"}.get(max_vocab_size)
+    # tests run in file order; the weapons that time out come last, since after three time-outs the
+    # grader stops starting this submission's tests
+    weapon = {15: "input", 24: "flood", 13: "memory", 10000: "fork", 17: "sleep", 20: "threads",
+              40: "disk", 16: "delete"}.get(max_vocab_size)
     if weapon == "sleep":
         time.sleep(3600)
     if weapon == "input":
         return [input("vocab? ")]
     if weapon == "memory":
-        hog = [bytearray(1 << 30) for _ in range(64)]
+        hog = bytearray(64 << 30)  # 64 GiB at once: the address-space limit refuses it
         return [str(len(hog))]
     if weapon == "fork":
         while True:
