@@ -77,6 +77,7 @@ def _spawn(want: dict, chan_fd: int, out_fd: int) -> int:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; cells inherit this
     control = socket.socket(fileno=int(sys.argv[1]))
     _preload()
     from grader import _cell, _protect  # noqa: F401 - in memory before any privilege drop

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,6 +57,16 @@ def _init_worker(plan: Plan, counter) -> None:
         slot = counter.value
         counter.value += 1
     _WORKER["context"] = Context(plan.assignment, plan.device, plan.public_only, slot, plan.hidden_paths)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(*_) -> None:
+    """Terminated by the main process: kill this worker's cells and zygotes, then leave."""
+    try:
+        _WORKER["context"].close()
+    finally:
+        os._exit(143)
 
 
 def _grade_chunk(chunk: list[Prepared]) -> list[SubmissionResult]:
@@ -84,18 +95,27 @@ def grade(prepared: list[Prepared], plan: Plan, on_result, context: Context | No
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    chunk = pending.pop(future)
-                    try:
-                        results = future.result()
-                    except Exception as exc:  # noqa: BLE001 - a dead worker fails its chunk, not the batch
-                        results = [failed_result(p, plan, f"the grader failed on this submission: {exc!r}")
-                                   for p in chunk]
-                    for result in results:
-                        on_result(result)
+                    _deliver(future, pending.pop(future), plan, on_result)
         except KeyboardInterrupt:
-            for future in pending:
-                future.cancel()
-            raise
+            running = [f for f in pending if not f.cancel()]
+            print(f"stopping: finishing the {len(running)} chunk(s) in progress (Ctrl-C again to stop at once)",
+                  file=sys.stderr, flush=True)
+            try:
+                for future in as_completed(running):
+                    _deliver(future, pending.pop(future), plan, on_result)
+            except KeyboardInterrupt:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            raise KeyboardInterrupt from None
+
+
+def _deliver(future, chunk: list[Prepared], plan: Plan, on_result) -> None:
+    try:
+        results = future.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker fails its chunk, not the batch
+        results = [failed_result(p, plan, f"the grader failed on this submission: {exc!r}") for p in chunk]
+    for result in results:
+        on_result(result)
 
 
 def failed_result(prep: Prepared, plan: Plan, message: str) -> SubmissionResult:

@@ -146,6 +146,8 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
              "-p", "no:randomly", "-p", "no:xdist", "-p", "no:junitxml", "-p", "no:doctest", "-p", "no:pastebin",
              "-p", "no:logging", "-p", "no:stepwise", "-p", "no:faulthandler", "--capture=no"]
     code = pytest.main(args, plugins=[plugin])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
     if plugin.collect_errors:
         raise GraderError(f"the tests of {context.assignment.name} could not be collected:\n"
                           + plugin.collect_errors[0][-2000:], hint="fix the test files (an instructor error)")

@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import time
+import weakref
 
 from grader import _wire
 from grader.errors import GraderError
@@ -60,6 +61,7 @@ class Zygote:
         self.control = parent
         self.reader = parent.makefile("rb")
         self.ready = False
+        self.cells: weakref.WeakSet = weakref.WeakSet()  # live cells, killed when the zygote closes
 
     def wait_ready(self) -> None:
         """Starting is asynchronous (so several zygotes import torch at once); the first cell waits."""
@@ -82,9 +84,13 @@ class Zygote:
             chan_parent.close()
             os.close(out_r)
             raise GraderError(f"could not start a sandboxed cell: {reply.get('error', 'no pid')}")
-        return Cell(reply["pid"], chan_parent, out_r, want.get("start_timeout", 10.0))
+        cell = Cell(reply["pid"], chan_parent, out_r, want.get("start_timeout", 10.0))
+        self.cells.add(cell)
+        return cell
 
     def close(self) -> None:
+        for cell in list(self.cells):
+            cell.kill()
         self.reader.close()  # the makefile holds the socket open too: both, so the zygote sees EOF
         self.control.close()
         try:

@@ -102,3 +102,26 @@ def test_dask_and_local_executors_agree(tmp_path, bpe_cohort):
     local = pd.read_csv(bpe_cohort[0] / "grades.csv").sort_values("submission_id").reset_index(drop=True)
     dask = pd.read_csv(out / "grades.csv").sort_values("submission_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(local, dask)
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_results(tmp_path):
+    inputs = cohort(tmp_path)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "grader", "grade", str(inputs), "--assignment", "bpe", "--out", str(out),
+           "--workers", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        if (out / "gradebook.sqlite").exists() and len(rows(out)) >= 3:
+            break
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted; results committed so far are kept" in err and "Traceback" not in err
+    kept = rows(out)
+    assert 3 <= len(kept) < len(list(inputs.iterdir()))
+    assert "stopping: finishing the" in err
+    again = run_cli("grade", inputs, "--assignment", "bpe", "--out", out, "--workers", "2")
+    assert again.returncode == 0 and len(rows(out)) == len(list(inputs.iterdir()))
