@@ -34,6 +34,8 @@ class Submission:
 
 def read(path: Path) -> Submission:
     """Read a notebook or a Python file; raises SubmissionError when it is neither."""
+    if path.is_dir():
+        raise SubmissionError("invalid", f"no notebook (.ipynb) or .py file was found in the folder {path.name}")
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -104,3 +104,35 @@ def test_cuda_without_a_gpu_is_a_clear_error():
         pytest.skip("a GPU is present")
     proc = run_cli("check", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--device", "cuda")
     assert proc.returncode == 2 and "no CUDA device is available" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_lms_zip_export_with_student_folders_and_duplicate_ids(tmp_path):
+    import zipfile
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("export/ada/attempt/hw4.ipynb", (SAMPLES / "alice_regex.ipynb").read_bytes())
+        zf.writestr("export/ada/attempt/.ipynb_checkpoints/hw4-checkpoint.ipynb", b"{}")
+        zf.writestr("export/bo/bpe.ipynb", (SAMPLES / "frank_unsorted.ipynb").read_bytes())
+        zf.writestr("export/cy/notes.txt", b"no notebook here")
+        zf.writestr("../escape.py", b"print('zip slip')")
+    extra = tmp_path / "late"
+    extra.mkdir()
+    (extra / "bo.ipynb").write_bytes((SAMPLES / "bob_incremental.ipynb").read_bytes())
+    out = tmp_path / "out"
+    proc = run_cli("grade", archive, extra, "--assignment", "bpe", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "escape.py").exists() and not (out.parent / "escape.py").exists()
+    grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
+    assert grades.loc["ada", "score"] == 23 and grades.loc["bo", "score"] == 22
+    assert grades.loc["bo~2", "score"] == 23  # the duplicate id is kept and renamed, not merged
+    assert grades.loc["cy", "status"] == "invalid"
+    dup = json.loads((out / "bpe" / "bo_2" / "results.json").read_text())
+    assert "duplicate submission id 'bo'" in dup["output"]
+    suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
+    assert {s.get("name") for s in suites} == {"bpe.ada", "bpe.bo", "bpe.bo~2", "bpe.cy"}
+    status = run_cli("status", "--out", out)
+    assert status.returncode == 0 and "bpe" in status.stdout and "invalid" in status.stdout
