@@ -54,6 +54,8 @@ class _Cell:
         if isinstance(obj, type) or callable(obj) and not hasattr(obj, "__dict__"):
             return None
         cls = type(obj)
+        if any(c.__name__ == "Tensor" and c.__module__ == "torch" for c in cls.__mro__):
+            return None  # a tensor subclass never crosses, not even as a handle: only its type's name does
         is_module = any(c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in cls.__mro__)
         if is_module or cls.__module__ == "student" and not isinstance(obj, (list, dict, str, tuple, int, float)):
             self.handles[id(obj)] = obj

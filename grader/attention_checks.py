@@ -153,6 +153,21 @@ def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None =
                    f"{ATOL:g} + {RTOL:g}·|expected|).")
 
 
+def expect_shape(got, shape: tuple, what: str, hint: str | None = None) -> torch.Tensor:
+    """A float32 tensor of this shape with finite values; anything else fails with a message."""
+    if type(got) is not torch.Tensor:
+        raise feedback(f"{what} returned {describe(got)}, expected a tensor of shape {shape}.")
+    if tuple(got.shape) != tuple(shape):
+        raise feedback(f"{what} returned a tensor of the wrong shape.", expected=tuple(shape), got=tuple(got.shape),
+                       hint=hint)
+    if got.dtype != torch.float32:
+        raise feedback(f"{what} returned {got.dtype}; inputs are float32 and so must the output be.")
+    if not torch.isfinite(got).all():
+        raise feedback(f"{what} returned NaN or infinite values.",
+                       hint="a softmax over a row that is entirely -inf gives NaN")
+    return got
+
+
 def variants(state, q, k, v, mask, num_heads, names) -> dict:
     """Reference outputs with each mistake applied; a mistake impossible at these shapes is left out."""
     out = {}
@@ -200,17 +215,21 @@ def check_weights(student, B, T, S, d_model, num_heads, mask=None, device="cpu",
         scores = scores.masked_fill(~mask.unsqueeze(1).bool(), float("-inf"))
     expected = F.softmax(scores, dim=-1)
     got = attention_weights(module, qh, kh, mask) if mask is not None else attention_weights(module, qh, kh)
-    wrong_scale = F.softmax(qh @ kh.transpose(-2, -1) / math.sqrt(d_model), dim=-1)
     what = f"self_attention [{style}], read with an identity basis as values"
-    if mask is not None and type(got) is torch.Tensor and got.shape == expected.shape:
+    if type(got) is not torch.Tensor:
+        raise feedback(f"{what}: returned {describe(got)}, expected a tensor of shape {tuple(expected.shape)}.")
+    if got.shape != expected.shape or got.dtype != expected.dtype:
+        raise feedback(f"{what}: wrong shape or dtype.", expected=f"{tuple(expected.shape)} {expected.dtype}",
+                       got=f"{tuple(got.shape)} {got.dtype}")
+    if mask is not None:
         inverted = F.softmax((qh @ kh.transpose(-2, -1) / math.sqrt(dk)).masked_fill(mask.unsqueeze(1).bool(),
                                                                                     float("-inf")), dim=-1)
         if torch.allclose(got, inverted, atol=ATOL, rtol=RTOL, equal_nan=True):
             raise feedback(f"{what}: attention goes exactly where the mask forbids it.", hint=MISTAKES["mask_inverted"])
-    if type(got) is torch.Tensor and got.shape == expected.shape and mask is None and \
-            torch.allclose(got, wrong_scale, atol=ATOL, rtol=RTOL):
+    wrong_scale = F.softmax(qh @ kh.transpose(-2, -1) / math.sqrt(d_model), dim=-1)
+    if mask is None and torch.allclose(got, wrong_scale, atol=ATOL, rtol=RTOL):
         raise feedback(f"{what}: the attention distribution is wrong.", hint=MISTAKES["scale_d_model"])
-    if type(got) is torch.Tensor and got.shape == expected.shape and torch.isfinite(got).all():
+    if torch.isfinite(got).all():
         sums = got.sum(-1)
         if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
             hint = MISTAKES["mask_after_softmax"] if mask is not None and torch.all(sums <= 1 + 1e-5) else \
@@ -220,8 +239,7 @@ def check_weights(student, B, T, S, d_model, num_heads, mask=None, device="cpu",
             leaked = got.masked_select(~mask.unsqueeze(1).bool().expand_as(got))
             if leaked.numel() and leaked.abs().max().item() != 0.0:
                 raise feedback(f"{what}: masked positions must get exactly zero attention.",
-                               got=f"up to {leaked.abs().max().item():.3g}",
-                               hint=MISTAKES["fill_zero"] if torch.allclose(got.sum(-1), torch.ones(1)) else None)
+                               got=f"up to {leaked.abs().max().item():.3g}", hint=MISTAKES["fill_zero"])
     return expect_close(got, expected, what)
 
 

@@ -40,6 +40,9 @@ def describe(value) -> str:
         return f"a `{value.type_name}` (only plain data can be graded)"
     if type(value) is Handle:
         return f"a `{value.class_name}` object"
+    handle = getattr(type(value), "__name__", "") == "RemoteObject" and value.__dict__.get("_handle")
+    if handle:
+        return f"a `{handle.class_name}` object (it stays in the sandbox; plain data was expected)"
     return f"a {type(value).__name__}"
 
 

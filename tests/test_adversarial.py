@@ -144,3 +144,17 @@ def test_10_reports_show_injections_as_text(attacked):
     index = (attacked["out"] / "index.html").read_text()
     assert "<script>alert(1)" not in index and "inject_&lt;script&gt;" in index
     assert sid in attacked["grades"].index
+
+
+def test_1_lying_tensors_score_zero(tmp_path):
+    """NaN, a scalar where a tensor is due, the wrong dtype, a tensor subclass whose comparisons lie."""
+    proc = run_cli("grade", ROOT / "tests" / "adversarial_mha", "--assignment", "mha", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    grades = pd.read_csv(tmp_path / "grades.csv").set_index("submission_id")
+    assert len(grades) == 4 and (grades.score == 0).all() and (grades.status == "graded").all(), grades
+    text = lambda sid: "\n".join(t["output"] for t in json.loads(
+        (tmp_path / "mha" / sid / "results.json").read_text())["tests"])
+    assert "returned NaN or infinite values" in text("lying_nan")
+    assert "wrong shape" in text("lying_scalar")
+    assert "torch.float64" in text("lying_float64")
+    assert "returned a `student.Liar` (only plain data can be graded)" in text("lying_subclass")

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from grader import attention_checks as ac
-from grader.testing import feedback
 
 
 @pytest.mark.points(1)
@@ -11,9 +10,7 @@ def test_output_shape(student, device):
     """forward maps (B, L, d_model) to (B, L, d_model), for sizes other than the template's."""
     module, style = ac.build(student, 16, 4, device)
     out = ac.run(module, torch.randn(2, 5, 16), torch.randn(2, 5, 16), torch.randn(2, 5, 16))
-    if type(out) is not torch.Tensor or out.shape != (2, 5, 16):
-        raise feedback(f"MultiheadAttention(d_model=16, num_heads=4) [{style}] must map (2, 5, 16) to (2, 5, 16).",
-                       got=tuple(out.shape) if type(out) is torch.Tensor else out)
+    ac.expect_shape(out, (2, 5, 16), f"MultiheadAttention(d_model=16, num_heads=4) [{style}]")
 
 
 @pytest.mark.points(2)

@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from grader import attention_checks as ac
-from grader.testing import feedback
 
 SIZES = [(3, 7, 24, 6), (1, 4, 32, 8), (2, 9, 12, 3)]
 MISTAKES = ("scale_d_model", "view_no_transpose", "softmax_wrong_axis", "no_output_projection")
@@ -15,10 +14,8 @@ def test_shapes_other_sizes(student, device, B, L, d_model, heads):
     """Output shape for several (B, L, d_model, heads): nothing may be hard-coded."""
     module, style = ac.build(student, d_model, heads, device)
     x = torch.randn(B, L, d_model)
-    out = ac.run(module, x, x, x)
-    if type(out) is not torch.Tensor or out.shape != (B, L, d_model):
-        raise feedback(f"Wrong output shape with d_model={d_model}, num_heads={heads} [{style}].",
-                       expected=(B, L, d_model), got=tuple(out.shape) if type(out) is torch.Tensor else out)
+    ac.expect_shape(ac.run(module, x, x, x), (B, L, d_model),
+                    f"MultiheadAttention(d_model={d_model}, num_heads={heads}) [{style}]")
 
 
 @pytest.mark.points(2)
@@ -40,7 +37,8 @@ def test_permuting_the_sequence_permutes_the_output(student, device):
     module, _ = ac.build(student, 16, 4, device)
     x = torch.randn(2, 6, 16)
     perm = torch.tensor([3, 0, 5, 1, 4, 2])
-    out, out_p = ac.output(module, x, x), ac.output(module, x[:, perm], x[:, perm])
+    out = ac.expect_shape(ac.output(module, x, x), (2, 6, 16), "MultiheadAttention")
+    out_p = ac.output(module, x[:, perm], x[:, perm])
     ac.expect_close(out_p, out[:, perm], "Output for a permuted sequence")
 
 
@@ -49,7 +47,5 @@ def test_cross_attention_shapes(student, device):
     """Queries and keys may have different lengths: (B, T, d) with (B, S, d) gives (B, T, d)."""
     module, _ = ac.build(student, 16, 4, device)
     out = ac.run(module, torch.randn(2, 3, 16), torch.randn(2, 7, 16), torch.randn(2, 7, 16))
-    if type(out) is not torch.Tensor or out.shape != (2, 3, 16):
-        raise feedback("With 3 queries and 7 keys the output must be (2, 3, 16).",
-                       got=tuple(out.shape) if type(out) is torch.Tensor else out,
-                       hint="use view(batch_size, -1, num_heads, d_k): the length of q and of k may differ")
+    ac.expect_shape(out, (2, 3, 16), "With 3 queries and 7 keys the output",
+                    hint="use view(batch_size, -1, num_heads, d_k): the length of q and of k may differ")
