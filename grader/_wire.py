@@ -87,6 +87,8 @@ def encode(value, buffers: list[bytes], to_handle=None, _depth: int = 0):
     if t is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if t is list:
+        if all(type(v) is str for v in value):  # fast path: lists of words
+            return list(value)
         return [encode(v, buffers, to_handle, _depth + 1) for v in value]
     if t is tuple:
         return {"$tuple": [encode(v, buffers, to_handle, _depth + 1) for v in value]}

@@ -77,7 +77,10 @@ class _progress:
         if batch.is_terminal():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.total, unit="sub", file=sys.stderr, dynamic_ncols=True)
+            import shutil
+
+            width = shutil.get_terminal_size((100, 24)).columns or 100  # a pty may report 0 columns
+            self.bar = tqdm(total=self.total, unit="sub", file=sys.stderr, ncols=min(width, 120))
         return self.tick
 
     def tick(self, result) -> None:

@@ -144,7 +144,8 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
     args += ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), "--noconftest",
              "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:timeout",
              "-p", "no:randomly", "-p", "no:xdist", "-p", "no:junitxml", "-p", "no:doctest", "-p", "no:pastebin",
-             "-p", "no:logging", "-p", "no:stepwise", "-p", "no:faulthandler", "--capture=no"]
+             "-p", "no:logging", "-p", "no:stepwise", "-p", "no:faulthandler", "-p", "no:unraisableexception",
+             "-p", "no:threadexception", "--capture=no"]
     code = pytest.main(args, plugins=[plugin])
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt

@@ -62,6 +62,7 @@ class Zygote:
         self.reader = parent.makefile("rb")
         self.ready = False
         self.cells: weakref.WeakSet = weakref.WeakSet()  # live cells, killed when the zygote closes
+        self.spare: tuple | None = None  # a cell requested ahead of time: (want, channel, output pipe)
 
     def wait_ready(self) -> None:
         """Starting is asynchronous (so several zygotes import torch at once); the first cell waits."""
@@ -71,15 +72,30 @@ class Zygote:
             self.ready = True
 
     def cell(self, want: dict) -> "Cell":
+        """A ready cell: the spare forked ahead of time when it was made for the same protections."""
         self.wait_ready()
+        spare, self.spare = self.spare, None
+        if spare is None or spare[0] != want:
+            if spare is not None:
+                self._finish(spare).kill()
+            spare = self._request(want)
+        cell = self._finish(spare)
+        self.spare = self._request(want)  # the next cell forks while this one is in use
+        return cell
+
+    def _request(self, want: dict) -> tuple:
         chan_parent, chan_child = socket.socketpair()
         out_r, out_w = os.pipe()
         try:
             socket.send_fds(self.control, [json.dumps(want).encode()], [chan_child.fileno(), out_w])
-            reply = json.loads(self.reader.readline() or b'{"error": "zygote gone"}')
         finally:
             chan_child.close()
             os.close(out_w)
+        return want, chan_parent, out_r
+
+    def _finish(self, pending: tuple) -> "Cell":
+        want, chan_parent, out_r = pending
+        reply = json.loads(self.reader.readline() or b'{"error": "zygote gone"}')
         if "error" in reply or reply.get("pid", -1) <= 0:
             chan_parent.close()
             os.close(out_r)
@@ -89,6 +105,12 @@ class Zygote:
         return cell
 
     def close(self) -> None:
+        if self.spare is not None:
+            try:
+                self._finish(self.spare).kill()
+            except (GraderError, CellDied, OSError, ValueError):
+                pass
+            self.spare = None
         for cell in list(self.cells):
             cell.kill()
         self.reader.close()  # the makefile holds the socket open too: both, so the zygote sees EOF

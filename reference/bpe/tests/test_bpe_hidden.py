@@ -72,6 +72,15 @@ def check_exact(student, corpus, max_vocab_size, label,
     return vocab
 
 
+_WORDS = ("the of and to in is was he for it with as his on be at by had are but from or have an they which "
+        "one you were all we her she there would their been has when who will more no if out so up said what "
+        "its about than into them can only other time new some could these two may first then do any like my "
+        "now over such our man me even most made after also did many off before must well back through years "
+        "where much your way down should because long each just those people state good very make world still "
+        "own see men work transformer attention encoder decoder embedding tokenizer").split()
+LARGE_CORPUS = [_WORDS[(i * 7919) % len(_WORDS)] + ("s" if i % 11 == 0 else "") for i in range(20000)]
+
+
 CORPORA = {
     "hug/pug/pun/bun/hugs": (["hug"] * 10 + ["pug"] * 5 + ["pun"] * 12 + ["bun"] * 4 + ["hugs"] * 5, 20),
     "the quick brown fox": ("the quick brown fox jumps over the lazy dog the end".split(), 40),
@@ -153,13 +162,7 @@ def test_non_ascii_words(student):
 @pytest.mark.timeout(20)
 def test_large_corpus_finishes_in_time(student):
     """About 20,000 words (with repeats, as real text has) within the time limit."""
-    base = ("the of and to in is was he for it with as his on be at by had are but from or have an they which "
-            "one you were all we her she there would their been has when who will more no if out so up said what "
-            "its about than into them can only other time new some could these two may first then do any like my "
-            "now over such our man me even most made after also did many off before must well back through years "
-            "where much your way down should because long each just those people state good very make world still "
-            "own see men work transformer attention encoder decoder embedding tokenizer").split()
-    corpus = [base[(i * 7919) % len(base)] + ("s" if i % 11 == 0 else "") for i in range(20000)]
+    corpus = LARGE_CORPUS
     vocab = expect_list_of_str(student.build_bpe(corpus, max_vocab_size=300), "build_bpe")
     if len(vocab) != 300 or len(set(vocab)) != 300:
         raise feedback("On a 20,000-word corpus the vocabulary must have 300 distinct tokens.",
