@@ -23,6 +23,27 @@ def _mount(source, target, fstype, flags, data=None) -> None:
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL this process when its parent dies (the kernel clears this on fork and on a uid change)."""
+    _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the call took effect
+        os._exit(0)
+
+
+def close_inherited_fds(keep: set[int]) -> None:
+    """Close every descriptor but ``keep`` and 0-2: nothing of the zygote's (its control socket!) reaches a cell."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def enter_namespaces(want: dict, applied: list[str]) -> bool:
     """In the first child (still root): new net, mount and pid namespaces. True if pid ns is new.
 
@@ -96,6 +117,7 @@ def in_cell(want: dict, pidns: bool, applied: list[str]) -> None:
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
         applied.append(f"uid {uid}")
+    die_with_parent(os.getppid())  # after the uid change, which clears it
     os.chdir(WORKDIR)
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": WORKDIR, "TMPDIR": WORKDIR, "LANG": "C.UTF-8",

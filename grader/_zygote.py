@@ -38,6 +38,7 @@ def _spawn(want: dict, chan_fd: int, out_fd: int) -> int:
     from grader import _cell, _protect, _wire
 
     report_r, report_w = os.pipe()
+    zygote = os.getpid()
     pid = os.fork()
     if pid:
         os.close(report_w)
@@ -48,6 +49,8 @@ def _spawn(want: dict, chan_fd: int, out_fd: int) -> int:
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.close(report_r)
+        _protect.close_inherited_fds({chan_fd, out_fd, report_w})
+        _protect.die_with_parent(zygote)
         applied: list[str] = []
         pidns = _protect.enter_namespaces(want, applied)
         cell = os.fork() if pidns else 0

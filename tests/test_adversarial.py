@@ -66,7 +66,7 @@ def outputs(attacked, sid):
 def test_batch_completes_and_honest_work_is_unaffected(attacked):
     assert attacked["proc"].returncode == 0, attacked["proc"].stderr
     assert attacked["grades"].loc["zz_honest", "score"] == 23
-    assert len(attacked["grades"]) == 11
+    assert len(attacked["grades"]) == 12
 
 
 def test_1_lying_values_score_zero(attacked):
@@ -132,6 +132,13 @@ def test_9_written_files_do_not_persist(attacked):
     assert not os.path.exists("/tmp/sitecustomize.py")  # it was written, in the cell's private /tmp only
     written = [line for line in outputs(attacked, "persist").splitlines() if line.startswith("wrote ")]
     assert written and all(not line.startswith("wrote /") or line.startswith("wrote /tmp/") for line in written)
+
+
+def test_11_the_zygote_cannot_be_reached_from_a_cell(attacked):
+    text = outputs(attacked, "zygote_hijack")
+    assert "HIJACKED" not in text
+    # 0, 1, 2, the channel and the descriptor listdir itself holds: nothing inherited from the zygote
+    assert text.count("open fds: 5") == 19
 
 
 def test_10_reports_show_injections_as_text(attacked):
