@@ -5,6 +5,7 @@ printed output) is untrusted and is shown as text. Terminal escape sequences are
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -20,6 +21,7 @@ def _clean(text) -> str:
     return _ANSI.sub("", str(text))
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

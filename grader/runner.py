@@ -7,6 +7,7 @@ only when a test asks). :func:`run_tests` grades a list of prepared submissions 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -98,7 +99,7 @@ class Context:
     zygotes: ZygotePool = field(default_factory=ZygotePool)
     _reference: object = None
 
-    @property
+    @functools.cached_property
     def suite_hash(self) -> str:
         return self.assignment.suite_hash(self.public_only)
 
