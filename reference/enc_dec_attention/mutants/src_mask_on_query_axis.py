@@ -1,9 +1,3 @@
-# %% [markdown]
-# # Practice 8 (part 2): Encoder-decoder attention
-#
-# The same `MultiheadAttention`, used with queries from the decoder `(B, T, d_model)` and keys and values
-# from the encoder output `(B, S, d_model)`, with T ≠ S in general. Scores have shape `(B, H, T, S)`.
-# `make_src_mask(src, pad_id=0)` → `(B, 1, S)` bool, True = a real source token.
 import math
 
 import torch

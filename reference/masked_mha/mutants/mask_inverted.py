@@ -1,11 +1,3 @@
-# %% [markdown]
-# # Practice 8 (part 1): Masked multi-head attention
-#
-# Masks are bool with **True = may attend**.
-# * `make_padding_mask(batch, pad_id=0)` → (B, 1, L): True where the token is not padding.
-# * `make_nopeak_mask(max_len)` → (1, L, L): lower-triangular, a position sees itself and the past.
-# * `make_mask(batch, pad_id=0)` → (B, L, L): both, on the batch's device.
-# * `MultiheadAttention`: masked positions get exactly zero attention (fill the scores with `-inf` before the softmax).
 import math
 
 import torch

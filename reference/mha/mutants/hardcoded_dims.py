@@ -1,9 +1,3 @@
-# %% [markdown]
-# # Practice 7: Multi-head attention
-#
-# Implement `MultiheadAttention.forward` and `MultiheadAttention.self_attention`.
-# Tensors are batch-first. Keep the layer names `w_q`, `w_k`, `w_v`, `w_0`, and read the sizes from the
-# module variables `d_model`, `num_heads`, `d_k` (do not hard-code 512, 8 or 64). Scores are scaled by `sqrt(d_k)`.
 import math
 
 import torch
