@@ -35,7 +35,7 @@ def bench_cells(n: int) -> None:
     t = time.perf_counter()
     zygote.wait_ready()
     print(f"zygote start (interpreter + import torch, once per worker): {time.perf_counter() - t:.2f} s")
-    want = ctx.want()
+    want = ctx.protections_wanted
     print("protections:", ", ".join(zygote.cell(want).protections))
     starts, trips = [], []
     for _ in range(n):

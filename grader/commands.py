@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from grader import assignment as assignments
-from grader import batch, discover, export, notebook, release as releasing, runner
+from grader import batch, discover, export, release as releasing, runner
 from grader.errors import EXIT_TESTS_FAILED, EXIT_USAGE, GraderError
 from grader.gradebook import Gradebook
 from grader.results import PASSED, SKIPPED
@@ -57,7 +57,7 @@ def grade(args) -> int:
 
 
 def _require_protections(context: runner.Context, required: list[str], allow_unsafe: bool) -> None:
-    cell = context.zygotes(0).cell(context.want())
+    cell = context.zygotes(0).cell(context.protections_wanted)
     applied = cell.protections
     cell.kill()
     missing = runner.missing_protections(applied, required)
@@ -157,8 +157,7 @@ def validate(args) -> int:
 
 def extract(args) -> int:
     a = assignments.load(args.assignment)
-    sub = notebook.read(args.notebook) if args.notebook.is_file() else None
-    if sub is None:
+    if not args.notebook.is_file():
         raise GraderError(f"no such notebook: {args.notebook}", exit_code=EXIT_USAGE)
     prep = runner.prepare(args.notebook, a)
     if prep.unusable:
@@ -196,7 +195,7 @@ def status(args) -> int:
 def doctor(args) -> int:
     context = runner.Context(assignments.Assignment("doctor", "", assignments.project_root(), (), (), 10.0))
     try:
-        cell = context.zygotes(0).cell(context.want())
+        cell = context.zygotes(0).cell(context.protections_wanted)
         print("sandbox protections in force here:")
         for p in cell.protections:
             print(f"  {p}")

@@ -107,7 +107,9 @@ class Context:
     def version(self) -> str:
         return __version__
 
-    def want(self) -> dict:
+    @functools.cached_property
+    def protections_wanted(self) -> dict:
+        """What every cell of this context asks the zygote for (computed once: it never changes)."""
         masks = {str(self.assignment.root.resolve()), "/root", "/home", *self.hidden_paths}
         expose = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
         expose |= {os.path.realpath(p) for p in sys.path if "-packages" in p and os.path.isdir(p)}
@@ -117,7 +119,7 @@ class Context:
 
     def sandbox_for(self, prep: Prepared) -> StudentSandbox:
         self.zygotes.start(*self.assignment.hash_seeds)
-        return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.want(),
+        return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.protections_wanted,
                               self.assignment.call_timeout)
 
     def reference(self):
