@@ -25,7 +25,6 @@ _DEFINITION = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef
 class Definition:
     cell: int
     first_line: int  # 1-based, in the cell
-    last_line: int
     source: str
     binds: frozenset[str]
     reads: frozenset[str]
@@ -62,7 +61,7 @@ def definitions(cells: tuple[Cell, ...]) -> tuple[list[Definition], list[str]]:
                 continue
             first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
             text = "\n".join(lines[first - 1:stmt.end_lineno])
-            found.append(Definition(cell.number, first, stmt.end_lineno, text, frozenset(binds), _reads(text)))
+            found.append(Definition(cell.number, first, text, frozenset(binds), _reads(text)))
     return found, warnings
 
 

@@ -53,8 +53,7 @@ class StudentSandbox:
                                    "constants run at load time):\n" + self.explain(exc))
                 raise StudentError(self.load_error) from None
             except CellDied as exc:
-                self.timeouts += exc.timed_out
-                raise StudentError(str(exc)) from None
+                raise self._died(exc) from None
         return self.cell
 
     def request(self, header: dict, buffers: list[bytes], what: str):
@@ -64,8 +63,12 @@ class StudentSandbox:
         except StudentException as exc:
             raise StudentError(f"{what} raised an exception:\n{self.explain(exc)}") from None
         except CellDied as exc:
-            self.timeouts += exc.timed_out
-            raise StudentError(str(exc)) from None
+            raise self._died(exc) from None
+
+    def _died(self, exc: CellDied) -> StudentError:
+        """A dead cell fails the test; timeouts count towards the submission's budget."""
+        self.timeouts += exc.timed_out
+        return StudentError(str(exc))
 
     def output(self) -> str:
         return self.cell.take_output() if self.cell is not None else ""
