@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from grader.attention_checks import MISTAKES
+from grader.testing.attention import MISTAKES
 
 from conftest import ROOT, run_cli
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader import attention_checks as ac
+from grader.testing import attention as ac
 from grader.testing import feedback
 
 SRC = torch.tensor([[4, 5, 6, 7, 8, 0, 0], [4, 5, 6, 0, 0, 0, 0]])

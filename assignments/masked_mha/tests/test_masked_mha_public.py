@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader import attention_checks as ac
+from grader.testing import attention as ac
 from grader.testing import feedback
 
 TOKENS = torch.tensor([[5, 7, 9, 0, 0], [3, 4, 6, 8, 2]])

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader import attention_checks as ac
+from grader.testing import attention as ac
 from grader.testing import feedback
 
 NAMES = ("keys_from_decoder", "scale_d_model", "mask_inverted", "mask_query_axis")

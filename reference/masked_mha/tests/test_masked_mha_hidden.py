@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader import attention_checks as ac
+from grader.testing import attention as ac
 from grader.testing import feedback
 
 NAMES = ("scale_d_model", "mask_inverted", "fill_zero", "mask_after_softmax", "mask_query_axis")

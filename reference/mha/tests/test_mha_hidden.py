@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader import attention_checks as ac
+from grader.testing import attention as ac
 
 SIZES = [(3, 7, 24, 6), (1, 4, 32, 8), (2, 9, 12, 3)]
 MISTAKES = ("scale_d_model", "view_no_transpose", "softmax_wrong_axis", "no_output_projection")
