@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ASSIGNMENTS := $(notdir $(wildcard submissions/*))
 
-.PHONY: install grade test validate bench clean
+.PHONY: install grade test test-fast validate bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ grade: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
 
 validate: $(STAMP)
 	@for a in $(ASSIGNMENTS); do $(BIN)/grader validate $$a || exit $$?; done

@@ -15,7 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import assignment, runner  # noqa: E402
+from grader import assignment  # noqa: E402
+from grader.harness import runner  # noqa: E402
+from grader.intake.prepare import prepare  # noqa: E402
 
 
 def pct(values, q):
@@ -30,12 +32,12 @@ def line(label, values, unit="ms", scale=1000.0):
 
 def bench_cells(n: int) -> None:
     a = assignment.load("bpe", ROOT)
-    ctx = runner.Context(a)
+    ctx = runner.Context(runner.RunSpec(a))
     zygote = ctx.zygotes(0)
     t = time.perf_counter()
     zygote.wait_ready()
     print(f"zygote start (interpreter + import torch, once per worker): {time.perf_counter() - t:.2f} s")
-    want = ctx.protections_wanted
+    want = ctx.spec
     print("protections:", ", ".join(zygote.cell(want).protections))
     starts, trips = [], []
     for _ in range(n):
@@ -63,8 +65,8 @@ def bench_cells(n: int) -> None:
 
 def bench_submissions(name: str, paths: list[Path], repeat: int) -> None:
     a = assignment.load(name, ROOT)
-    ctx = runner.Context(a)
-    preps = [runner.prepare(p, a) for p in paths] * repeat
+    ctx = runner.Context(runner.RunSpec(a))
+    preps = [prepare(p, a) for p in paths] * repeat
     runner.run_tests(preps[:1], ctx, lambda r: None)  # warm: zygotes up, modules imported
     totals, overheads = [], []
     student_time = {}

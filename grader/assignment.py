@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from grader import extract, notebook
-from grader.errors import GraderError, EXIT_USAGE
+from grader.errors import UsageError
+from grader.intake import extract, notebook
 
 
 def project_root() -> Path:
@@ -64,9 +64,8 @@ class Assignment:
         dirs = [self.public_tests]
         if not public_only:
             if not self.hidden_tests.is_dir():
-                raise GraderError(f"the hidden tests of {self.name} are not here ({self.hidden_tests})",
-                                  hint="official grading needs reference/; students use `grader check`",
-                                  exit_code=EXIT_USAGE)
+                raise UsageError(f"the hidden tests of {self.name} are not here ({self.hidden_tests})",
+                                 hint="official grading needs reference/; students use `grader check`")
             dirs.append(self.hidden_tests)
         return dirs
 
@@ -84,9 +83,7 @@ class Assignment:
         if not self.provided:
             return ""
         cells = notebook.strip_ipython(notebook.read(self.template).cells)
-        defs, _ = extract.definitions(cells)
-        keep = [d.source for d in defs if d.binds and d.binds <= set(self.provided)]
-        return "\n".join(keep)
+        return extract.extract(cells, self.provided).source  # the helpers and what they need (their imports)
 
     def extract(self, cells) -> extract.Extraction:
         return extract.extract(cells, self.symbols, self.provided_source, frozenset(self.provided))
@@ -96,7 +93,7 @@ class Assignment:
         sub = notebook.read(self.solution)
         ex = extract.extract(notebook.strip_ipython(sub.cells), self.symbols)
         module = types.ModuleType(f"reference_{self.name}")
-        exec(compile(ex.source, str(self.solution), "exec"), module.__dict__)
+        exec(compile(ex.source, str(self.solution), "exec", dont_inherit=True), module.__dict__)
         return module
 
 
@@ -105,8 +102,8 @@ def load(name: str, root: Path | None = None) -> Assignment:
     path = root / "assignments" / name / "assignment.toml"
     if not path.is_file():
         known = sorted(p.parent.name for p in (root / "assignments").glob("*/assignment.toml"))
-        raise GraderError(f"unknown assignment {name!r}", hint=f"known assignments: {', '.join(known) or 'none'} "
-                          f"(looked in {root / 'assignments'})", exit_code=EXIT_USAGE)
+        raise UsageError(f"unknown assignment {name!r}", hint=f"known assignments: {', '.join(known) or 'none'} "
+                         f"(looked in {root / 'assignments'})")
     try:
         data = tomllib.loads(path.read_text())
         return Assignment(name=name, title=str(data.get("title", name)), root=root,
@@ -114,4 +111,4 @@ def load(name: str, root: Path | None = None) -> Assignment:
                           call_timeout=float(data.get("call_timeout", 10.0)),
                           hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise GraderError(f"{path} is not a valid assignment file: {exc}", exit_code=EXIT_USAGE) from None
+        raise UsageError(f"{path} is not a valid assignment file: {exc}") from None

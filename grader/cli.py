@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from grader import __version__
-from grader.errors import EXIT_GRADER, EXIT_USAGE, GraderError
+from grader.errors import EXIT_GRADER, EXIT_INTERRUPTED, EXIT_USAGE, GraderError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("grader: interrupted; results committed so far are kept (rerun to finish)", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_GRADER
     except OSError as exc:

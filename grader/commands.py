@@ -7,43 +7,46 @@ import time
 from pathlib import Path
 
 from grader import assignment as assignments
-from grader import batch, discover, export, release as releasing, runner
-from grader.errors import EXIT_TESTS_FAILED, EXIT_USAGE, GraderError
-from grader.gradebook import Gradebook
-from grader.results import PASSED, SKIPPED
+from grader import release as releasing
+from grader.console import Progress, say as _say
+from grader.errors import EXIT_TESTS_FAILED, ChecksFailed, UsageError
+from grader.harness import executors, runner
+from grader.intake import discover
+from grader.intake.prepare import prepare, prepare_all
+from grader.results import export, outputs
+from grader.results.gradebook import Gradebook
+from grader.results.records import PASSED, SKIPPED
+from grader.sandbox.spec import missing
 
 
 def grade(args) -> int:
     a = assignments.load(args.assignment)
-    device = runner.resolve_device(args.device)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     found = discover.discover(args.paths, workdir=out)
-    hidden = tuple(sorted({str(out)} | {str(f.path.resolve().parent) for f in found}))
-    workers = args.workers or batch.default_workers()
-    plan = batch.Plan(a, device, args.public_only, hidden, workers)
-    context = runner.Context(a, device, args.public_only, 0, hidden)
+    run = runner.RunSpec(a, runner.resolve_device(args.device), args.public_only,
+                         runner.hidden_roots(args.paths, out), args.workers or executors.default_workers())
+    context = runner.Context(run)
     try:
         _require_protections(context, args.require.split(",") if args.require else [], args.allow_unsafe)
         book = Gradebook(out / "gradebook.sqlite")
-        prepared = batch.prepare_all(found, a)
-        suite = a.suite_hash(args.public_only)
-        todo = [p for p in prepared if args.regrade or not book.has(a.name, p.submission_id, p.content_hash, suite,
-                                                                     context.version)]
+        prepared = prepare_all(found, a)
+        todo = [p for p in prepared
+                if args.regrade or not book.has(a.name, p.submission_id, p.content_hash, run.suite_hash, run.version)]
         skipped = len(prepared) - len(todo)
-        _say(f"grading {len(todo)} {a.name} submission(s) on {device} with {min(workers, max(len(todo), 1))} "
+        _say(f"grading {len(todo)} {a.name} submission(s) on {run.device} with {min(run.workers, max(len(todo), 1))} "
              f"worker(s){f'; {skipped} already graded (use --regrade to grade again)' if skipped else ''}")
         started = time.perf_counter()
-        with _progress(len(todo)) as tick:
-            recorder = batch.Recorder(out, book, tick)
+        with Progress(len(todo)) as tick:
+            recorder = outputs.Recorder(out, book, tick)
             if args.executor == "dask":
-                from grader import dask_executor
+                from grader.harness import dask_executor
 
-                dask_executor.grade(todo, plan, recorder, args.scheduler)
+                dask_executor.grade(todo, run, recorder, args.scheduler)
             else:
-                batch.grade(todo, plan, recorder, context=context)
+                executors.grade(todo, run, recorder, context=context)
         elapsed = time.perf_counter() - started
-        results = batch.write_exports(out, book)
+        results = outputs.write_exports(out, book)
         book.close()
     finally:
         context.close()
@@ -57,62 +60,27 @@ def grade(args) -> int:
 
 
 def _require_protections(context: runner.Context, required: list[str], allow_unsafe: bool) -> None:
-    cell = context.zygotes(0).cell(context.protections_wanted)
-    applied = cell.protections
-    cell.kill()
-    missing = runner.missing_protections(applied, required)
-    if missing and not allow_unsafe:
-        raise GraderError(f"the sandbox here lacks {', '.join(missing)}, so grades would not be official "
-                          f"(in force: {', '.join(applied) or 'nothing'})",
-                          hint="run as root on Linux, or pass --allow-unsafe to grade anyway", exit_code=EXIT_USAGE)
-
-
-class _progress:
-    """A tqdm bar on a terminal, one plain line per submission otherwise."""
-
-    def __init__(self, total: int):
-        self.total, self.bar, self.done = total, None, 0
-
-    def __enter__(self):
-        if batch.is_terminal():
-            from tqdm import tqdm
-
-            import shutil
-
-            width = shutil.get_terminal_size((100, 24)).columns or 100  # a pty may report 0 columns
-            self.bar = tqdm(total=self.total, unit="sub", file=sys.stderr, ncols=min(width, 120))
-        return self.tick
-
-    def tick(self, result) -> None:
-        self.done += 1
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"{result.submission_id[:20]} {result.score:g}/{result.max_score:g}")
-            self.bar.update(1)
-        else:
-            _say(f"[{self.done}/{self.total}] {result.assignment}/{result.submission_id}: {result.score:g}/"
-                 f"{result.max_score:g} {result.status} ({result.duration:.2f} s)")
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    applied = context.probe_protections()
+    lacking = missing(applied, required)
+    if lacking and not allow_unsafe:
+        raise UsageError(f"the sandbox here lacks {', '.join(lacking)}, so grades would not be official "
+                         f"(in force: {', '.join(applied) or 'nothing'})",
+                         hint="run as root on Linux, or pass --allow-unsafe to grade anyway")
 
 
 def check(args) -> int:
-    from grader import terminal
+    from grader.results import terminal
 
     name = args.assignment or _guess_assignment(args.notebook)
     a = assignments.load(name)
     if not args.notebook.is_file():
-        raise GraderError(f"no such notebook: {args.notebook}", exit_code=EXIT_USAGE)
-    context = runner.Context(a, runner.resolve_device(args.device), public_only=True,
-                             hidden_paths=(str(args.notebook.resolve().parent),))
+        raise UsageError(f"no such notebook: {args.notebook}")
+    run = runner.RunSpec(a, runner.resolve_device(args.device), public_only=True,
+                         hidden=runner.hidden_roots([args.notebook]))
+    context = runner.Context(run)
     results = []
     try:
-        runner.run_tests([runner.prepare(args.notebook, a)], context, results.append)
+        runner.run_tests([prepare(args.notebook, a)], context, results.append)
     finally:
         context.close()
     result = results[0]
@@ -136,8 +104,8 @@ def _guess_assignment(path: Path) -> str:
     matches = [k for k in known if path.stem == k or path.stem.startswith(k) or k in path.stem]
     if len(matches) == 1:
         return matches[0]
-    raise GraderError(f"cannot tell which assignment {path.name} is", hint=f"pass --assignment, one of: "
-                      f"{', '.join(known)}", exit_code=EXIT_USAGE)
+    raise UsageError(f"cannot tell which assignment {path.name} is", hint=f"pass --assignment, one of: "
+                     f"{', '.join(known)}")
 
 
 def release(args) -> int:
@@ -158,10 +126,10 @@ def validate(args) -> int:
 def extract(args) -> int:
     a = assignments.load(args.assignment)
     if not args.notebook.is_file():
-        raise GraderError(f"no such notebook: {args.notebook}", exit_code=EXIT_USAGE)
-    prep = runner.prepare(args.notebook, a)
+        raise UsageError(f"no such notebook: {args.notebook}")
+    prep = prepare(args.notebook, a)
     if prep.unusable:
-        raise GraderError(prep.unusable.message, exit_code=EXIT_TESTS_FAILED)
+        raise ChecksFailed(prep.unusable.message)
     last = None
     for line, (where, n) in zip(prep.extraction.source.split("\n"), prep.extraction.line_map):
         if where != last:
@@ -176,8 +144,7 @@ def extract(args) -> int:
 def status(args) -> int:
     path = args.out / "gradebook.sqlite"
     if not path.is_file():
-        raise GraderError(f"no gradebook at {path}", hint="run `grader grade ... --out DIR` first",
-                          exit_code=EXIT_USAGE)
+        raise UsageError(f"no gradebook at {path}", hint="run `grader grade ... --out DIR` first")
     book = Gradebook(path)
     frame = export.grades_frame(book.latest())
     book.close()
@@ -193,13 +160,16 @@ def status(args) -> int:
 
 
 def doctor(args) -> int:
-    context = runner.Context(assignments.Assignment("doctor", "", assignments.project_root(), (), (), 10.0))
+    from grader.sandbox.spec import LAYERS, PROTECTIONS
+
+    a = assignments.Assignment("doctor", "", assignments.project_root(), (), (), 10.0)
+    context = runner.Context(runner.RunSpec(a))
     try:
-        cell = context.zygotes(0).cell(context.protections_wanted)
-        print("sandbox protections in force here:")
-        for p in cell.protections:
-            print(f"  {p}")
-        cell.kill()
+        applied = set(context.probe_protections())
     finally:
         context.close()
+    print("sandbox layers on this machine (* = required for official grades):")
+    for name, meaning in LAYERS.items():
+        mark = "applied    " if name in applied else "NOT applied"
+        print(f"  {mark} {name:<16}{'*' if name in PROTECTIONS else ' '} {meaning}")
     return 0

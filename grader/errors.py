@@ -1,20 +1,35 @@
-"""Grader failures: an exception with a message, a hint and an exit code.
+"""Grader failures: one class per kind, each carrying its exit code; the CLI's ``main`` is the one door.
 
-Student failures are never exceptions of the grader: they are test outcomes. These are for what the
-user of the grader must fix (a missing assignment, an unreadable path, a sandbox that cannot start).
-The CLI turns them into one message on stderr and a non-zero status, never a traceback.
+Student failures are never exceptions of the grader: they are test outcomes or a submission's status
+(:class:`SubmissionError` is how intake reports one, and it never leaves the harness). These classes are
+for what the person at the keyboard must fix (a path, a name, a flag) or for the grader itself failing.
+``grader.cli.main`` turns them into one message and a hint on stderr, never a traceback.
 """
 from __future__ import annotations
 
-EXIT_TESTS_FAILED = 1
-EXIT_USAGE = 2
-EXIT_GRADER = 3
+EXIT_OK, EXIT_TESTS_FAILED, EXIT_USAGE, EXIT_GRADER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class GraderError(Exception):
-    def __init__(self, message: str, hint: str | None = None, exit_code: int = EXIT_GRADER):
+    """The grader could not do its job: one line and a hint on stderr, never a traceback."""
+
+    exit_code = EXIT_GRADER
+
+    def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
-        self.message, self.hint, self.exit_code = message, hint, exit_code
+        self.message, self.hint = message, hint
+
+
+class UsageError(GraderError):
+    """What the person at the keyboard must fix: a path, a name, a flag, an assignment file."""
+
+    exit_code = EXIT_USAGE
+
+
+class ChecksFailed(GraderError):
+    """The command ran, and what it checked did not pass (``check``, ``validate``, ``extract`` of a bad file)."""
+
+    exit_code = EXIT_TESTS_FAILED
 
 
 class SubmissionError(Exception):

@@ -8,9 +8,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from grader import release, runner
+from grader import release
 from grader.assignment import Assignment
-from grader.results import SubmissionResult
+from grader.harness import runner
+from grader.intake.prepare import prepare
+from grader.results.records import SubmissionResult
 
 
 def mutants(a: Assignment) -> list[Path]:
@@ -19,10 +21,10 @@ def mutants(a: Assignment) -> list[Path]:
 
 
 def grade_paths(a: Assignment, paths: dict[str, Path]) -> dict[str, SubmissionResult]:
-    context = runner.Context(a, hidden_paths=tuple(sorted({str(p.resolve().parent) for p in paths.values()})))
+    context = runner.Context(runner.RunSpec(a, hidden=runner.hidden_roots(list(paths.values()))))
     out: dict[str, SubmissionResult] = {}
     try:
-        runner.run_tests([runner.prepare(p, a, sid) for sid, p in paths.items()], context,
+        runner.run_tests([prepare(p, a, sid) for sid, p in paths.items()], context,
                          lambda r: out.__setitem__(r.submission_id, r))
     finally:
         context.close()

@@ -1,4 +1,9 @@
-"""Shared helpers for the grader's own tests: run the CLI like a user, in a subprocess."""
+"""Shared helpers for the grader's own tests, and the tiers.
+
+Tiers are folders, and each folder's tests get its marker: ``unit`` (in-process, no root, seconds),
+``sandbox`` (cells forked for real), ``cli`` (the CLI like a user, in a subprocess: slow),
+``adversarial`` (attacks on the trust boundary: root). ``make test-fast`` runs the unit tier.
+"""
 from __future__ import annotations
 
 import subprocess
@@ -8,6 +13,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+TIERS = ("unit", "sandbox", "cli", "adversarial")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = next((t for t in TIERS if Path(item.fspath).is_relative_to(ROOT / "tests" / t)), None)
+        if tier:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def run_cli(*args, timeout: float = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:

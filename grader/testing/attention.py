@@ -19,7 +19,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from grader.proxy import StudentError
+from grader.harness.proxy import StudentError
 from grader.testing import describe, feedback
 
 ATOL, RTOL = 1e-5, 1e-4

@@ -1,0 +1,104 @@
+"""The local executor: a pool of worker processes grading chunks of submissions, and Ctrl-C handling.
+
+Workers are processes (``spawn``), each with its own warm zygotes and its own sandbox uid; submissions go
+to them in small chunks so a crash or a kill loses at most the chunks in flight. Results come back to
+this process, which alone writes the gradebook, so a rerun of the same command finishes the rest.
+With ``--executor dask`` submissions run as tasks on a Dask cluster (:mod:`grader.harness.dask_executor`).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+
+from grader.harness.runner import Context, RunSpec, run_tests
+from grader.intake.prepare import Prepared
+from grader.results.records import SubmissionResult
+
+_WORKER: dict = {}
+
+
+def chunks(items: list, workers: int) -> list[list]:
+    size = max(1, min(8, len(items) // (workers * 4) or 1))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _init_worker(run: RunSpec, counter) -> None:
+    import torch
+
+    torch.set_num_threads(1)  # workers share the cores with each other and with their cells: no oversubscription
+    with counter.get_lock():
+        slot = counter.value
+        counter.value += 1
+    _WORKER["context"] = Context(run, slot)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(*_) -> None:
+    """Terminated by the main process: kill this worker's cells and zygotes, then leave."""
+    try:
+        _WORKER["context"].close()
+    finally:
+        os._exit(143)
+
+
+def _grade_chunk(chunk: list[Prepared]) -> list[SubmissionResult]:
+    out: list[SubmissionResult] = []
+    run_tests(chunk, _WORKER["context"], out.append)
+    return out
+
+
+def grade(prepared: list[Prepared], run: RunSpec, on_result, context: Context | None = None) -> None:
+    """Grade ``prepared`` with ``run.workers`` workers; ``on_result`` is called in this process."""
+    if run.workers <= 1 or len(prepared) <= 1:
+        ctx = context or Context(run)
+        try:
+            for chunk in chunks(prepared, 1):
+                run_tests(chunk, ctx, on_result)
+        finally:
+            if context is None:
+                ctx.close()
+        return
+    mp = multiprocessing.get_context("spawn")
+    counter = mp.Value("i", 0)
+    with ProcessPoolExecutor(run.workers, mp_context=mp, initializer=_init_worker,
+                             initargs=(run, counter)) as pool:
+        pending = {pool.submit(_grade_chunk, chunk): chunk for chunk in chunks(prepared, run.workers)}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    _deliver(future, pending.pop(future), run, on_result)
+        except KeyboardInterrupt:
+            running = [f for f in pending if not f.cancel()]
+            print(f"stopping: finishing the {len(running)} chunk(s) in progress (Ctrl-C again to stop at once)",
+                  file=sys.stderr, flush=True)
+            try:
+                for future in as_completed(running):
+                    _deliver(future, pending.pop(future), run, on_result)
+            except KeyboardInterrupt:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            raise KeyboardInterrupt from None
+
+
+def _deliver(future, chunk: list[Prepared], run: RunSpec, on_result) -> None:
+    try:
+        results = future.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker fails its chunk, not the batch
+        results = [failed_result(p, run, f"the grader failed on this submission: {exc!r}") for p in chunk]
+    for result in results:
+        on_result(result)
+
+
+def failed_result(prep: Prepared, run: RunSpec, message: str) -> SubmissionResult:
+    return SubmissionResult(prep.submission_id, run.assignment.name, str(prep.path), prep.content_hash,
+                            run.suite_hash, "grader_error", 0.0, 0.0, message, device=run.device,
+                            grader_version=run.version)
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))

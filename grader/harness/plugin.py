@@ -1,0 +1,140 @@
+"""The pytest plugin that grades: fixtures ``student``, ``reference``, ``device``; markers ``points``, ``timeout``.
+
+One pytest session grades a list of prepared submissions: every test that asks for ``student`` is
+parametrized over them, items run grouped by submission, and when a submission's last test finishes
+its :class:`~grader.results.SubmissionResult` is handed to ``on_result`` at once (so a batch commits as
+it goes). Outcomes are classified here: a student's wrong answer, exception or dead cell is ``failed``
+with a message for the student; an exception in the test itself is ``error``, with details for the
+instructor (:mod:`grader.harness.outcomes` decides which).
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from grader.harness import outcomes
+from grader.harness.proxy import StudentProxy
+from grader.results.records import SKIPPED, SubmissionResult, TestResult
+
+
+class GradingPlugin:
+    def __init__(self, prepared: list, context, on_result):
+        self.prepared, self.context, self.on_result = prepared, context, on_result
+        self.boxes: dict[int, object] = {}
+        self.tests: dict[int, list[TestResult]] = {}
+        self.remaining: Counter = Counter()
+        self.started: dict[int, float] = {}
+        self.failures: dict[str, tuple] = {}
+        self.collect_errors: list[str] = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): points the test is worth (default 1)")
+        config.addinivalue_line("markers", "timeout(s): wall-clock limit for each call into student code")
+
+    def pytest_generate_tests(self, metafunc):
+        if "student" in metafunc.fixturenames:
+            metafunc.parametrize("_submission", range(len(self.prepared)),
+                                 ids=[p.submission_id for p in self.prepared])
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(report.longreprtext)
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        items.sort(key=_index)
+        self.remaining = Counter(_index(item) for item in items)
+
+    @pytest.fixture
+    def _submission(self):
+        pytest.fail("a test must use the `student` fixture")
+
+    @pytest.fixture
+    def student(self, _submission, request):
+        box = self.boxes.get(_submission)
+        if box is None:
+            box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission])
+            self.started[_submission] = time.perf_counter()
+        marker = request.node.get_closest_marker("timeout")
+        box.timeout = float(marker.args[0]) if marker else self.context.assignment.call_timeout
+        return StudentProxy(box)
+
+    @pytest.fixture(scope="session")
+    def reference(self):
+        return self.context.reference()
+
+    @pytest.fixture(scope="session")
+    def device(self):
+        return self.context.run.device
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.failed and item.nodeid not in self.failures:
+            self.failures[item.nodeid] = (call.excinfo, report.longreprtext, report.when)
+        item.stash.setdefault(_DURATION, []).append(report.duration)
+        if report.skipped:
+            item.stash[_SKIPPED] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        yield
+        index = _index(item)
+        box = self.boxes.get(index)
+        self.tests.setdefault(index, []).append(self._result(item, box))
+        self.remaining[index] -= 1
+        if self.remaining[index] == 0:
+            self._finish(index)
+
+    def _result(self, item, box) -> TestResult:
+        marker = item.get_closest_marker("points")
+        max_points = float(marker.args[0]) if marker else 1.0
+        doc = (item.function.__doc__ or "").strip().split("\n")[0]
+        visibility = "public" if self.context.assignment.public_tests in item.path.parents else "hidden"
+        output = box.output() if box is not None else ""
+        base = dict(name=_test_name(item), description=doc, visibility=visibility, max_points=max_points,
+                    output=output, duration=round(sum(item.stash.get(_DURATION, [])), 4))
+        if _SKIPPED in item.stash:
+            return TestResult(points=0.0, outcome=SKIPPED, message=item.stash[_SKIPPED], **base)
+        failure = self.failures.pop(item.nodeid, None)
+        if failure is None:
+            return TestResult(points=max_points, outcome=outcomes.PASSED, **base)
+        excinfo, longrepr, when = failure
+        v = outcomes.verdict(excinfo.value if excinfo is not None else None, when, longrepr)
+        if v.outcome == outcomes.PASSED:  # a failure report without an exception: still not a pass
+            v = outcomes.verdict(RuntimeError(), when, longrepr)
+        return TestResult(points=0.0, outcome=v.outcome, message=v.message, detail=v.detail, **base)
+
+    def _finish(self, index: int) -> None:
+        prep = self.prepared[index]
+        box = self.boxes.pop(index, None)
+        tests = tuple(self.tests.pop(index, []))
+        if box is not None:
+            box.close()
+        status, message = outcomes.status(prep.unusable, box.load_error if box is not None else "", tests)
+        score, max_score = outcomes.score(tests)
+        run = self.context.run
+        started = self.started.pop(index, time.perf_counter())
+        self.on_result(SubmissionResult(
+            submission_id=prep.submission_id, assignment=run.assignment.name, path=str(prep.path),
+            content_hash=prep.content_hash, suite_hash=run.suite_hash, status=status, score=score,
+            max_score=max_score, message=message, tests=tests, protections=box.protections if box is not None else (),
+            device=run.device, duration=round(time.perf_counter() - started, 4), grader_version=run.version,
+            warnings=prep.warnings))
+
+
+def _test_name(item) -> str:
+    params = [str(v) for k, v in getattr(item, "callspec", None).params.items() if k != "_submission"] \
+        if getattr(item, "callspec", None) else []
+    return f"{item.originalname}[{'-'.join(params)}]" if params else item.originalname
+
+
+def _index(item) -> int:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("_submission", -1) if callspec else -1
+
+
+_DURATION = pytest.StashKey[list]()
+_SKIPPED = pytest.StashKey[str]()

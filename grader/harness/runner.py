@@ -1,0 +1,163 @@
+"""Running an assignment's tests: the run's one frozen :class:`RunSpec`, a worker's :class:`Context`, the session.
+
+A :class:`RunSpec` says what a run grades and how (assignment, device, public tests only, the folders cells
+must not see); it is built once by a command and shipped unchanged to every worker. A :class:`Context` is
+what one worker holds for it: its slot (and so its sandbox uid), its warm zygotes, the :class:`CellSpec` its
+cells ask for, and the reference (loaded only when a test asks). :func:`run_tests` grades a list of prepared
+submissions in one pytest session.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from grader import __version__
+from grader.assignment import Assignment
+from grader.errors import GraderError, UsageError
+from grader.harness.plugin import GradingPlugin
+from grader.harness.session import StudentSandbox
+from grader.intake.prepare import Prepared
+from grader.sandbox.client import Zygote
+from grader.sandbox.spec import CellSpec
+
+INNER_INI = Path(__file__).with_name("inner_pytest.ini")
+UID_BASE = 61000
+
+
+def resolve_device(device: str) -> str:
+    if device == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for, but no CUDA device is available here",
+                             hint="use --device cpu (or auto)")
+    return device
+
+
+def hidden_roots(inputs: list[Path], out: Path | None = None) -> tuple[str, ...]:
+    """Folders no cell may see, from what the instructor named: each input's folder (a file's parent, a
+    folder itself) and the output folder. Computed once per run, never from a student's path."""
+    roots = {str(out.resolve())} if out is not None else set()
+    for path in inputs:
+        path = Path(os.path.realpath(path))  # instructor-named, trusted: links resolved
+        roots.add(str(path if path.is_dir() else path.parent))
+    return tuple(sorted(roots))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run grades and how: built once, the same in every worker."""
+
+    assignment: Assignment
+    device: str = "cpu"
+    public_only: bool = False
+    hidden: tuple[str, ...] = ()  # folders cells must not see (inputs, outputs), from :func:`hidden_roots`
+    workers: int = 1
+
+    @functools.cached_property
+    def suite_hash(self) -> str:
+        return self.assignment.suite_hash(self.public_only)
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    def cell_spec(self, slot: int) -> CellSpec:
+        """What every cell of worker ``slot`` asks its zygote for."""
+        hide = {str(self.assignment.root.resolve()), "/root", "/home", *self.hidden}
+        expose = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        expose |= {os.path.realpath(p) for p in sys.path if "-packages" in p and os.path.isdir(p)}
+        return CellSpec(device=self.device, privileged=os.environ.get("GRADER_UNPRIVILEGED") != "1",
+                        uid=UID_BASE + slot, hide=tuple(sorted(hide)), expose=tuple(sorted(expose)))
+
+
+class ZygotePool:
+    """Warm zygotes of one worker, one per string-hash seed, started on first use."""
+
+    def __init__(self):
+        self.zygotes: dict[int, Zygote] = {}
+
+    def __call__(self, hash_seed: int = 0) -> Zygote:
+        self.start(hash_seed)
+        return self.zygotes[hash_seed]
+
+    def start(self, *seeds: int) -> None:
+        """Start zygotes without waiting for them (each imports torch: they overlap)."""
+        for seed in seeds:
+            if seed not in self.zygotes:
+                self.zygotes[seed] = Zygote(seed)
+
+    def close(self) -> None:
+        for zygote in self.zygotes.values():
+            zygote.close()
+        self.zygotes.clear()
+
+
+@dataclass
+class Context:
+    """What one worker holds for a run: its slot, zygotes, cell spec and (on demand) the reference."""
+
+    run: RunSpec
+    slot: int = 0
+    zygotes: ZygotePool = field(default_factory=ZygotePool)
+    _reference: object = None
+
+    @property
+    def assignment(self) -> Assignment:
+        return self.run.assignment
+
+    @functools.cached_property
+    def spec(self) -> CellSpec:
+        return self.run.cell_spec(self.slot)
+
+    def sandbox_for(self, prep: Prepared) -> StudentSandbox:
+        self.zygotes.start(*self.assignment.hash_seeds)
+        return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.spec, self.assignment.call_timeout)
+
+    def probe_protections(self) -> tuple[str, ...]:
+        """The protections a cell of this context gets here (one cell is started and killed)."""
+        cell = self.zygotes(0).cell(self.spec)
+        try:
+            return cell.protections
+        finally:
+            cell.kill()
+
+    def reference(self):
+        if self._reference is None:
+            self._reference = self.assignment.load_reference()
+        return self._reference
+
+    def close(self) -> None:
+        self.zygotes.close()
+
+
+_PYTEST_ARGS = ["--noconftest", "--import-mode=importlib", "--capture=no"] + [
+    arg for plugin in ("cacheprovider", "terminal", "timeout", "randomly", "xdist", "junitxml", "doctest", "pastebin",
+                       "logging", "stepwise", "faulthandler", "unraisableexception", "threadexception")
+    for arg in ("-p", f"no:{plugin}")]
+
+
+def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
+    """Grade ``prepared`` in one pytest session; ``on_result`` gets each SubmissionResult as it completes."""
+    if not prepared:
+        return
+    plugin = GradingPlugin(prepared, context, on_result)
+    args = [str(d) for d in context.assignment.test_dirs(context.run.public_only)]
+    args += ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), *_PYTEST_ARGS]
+    code = pytest.main(args, plugins=[plugin])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if plugin.collect_errors:
+        raise GraderError(f"the tests of {context.assignment.name} could not be collected:\n"
+                          + plugin.collect_errors[0][-2000:], hint="fix the test files (an instructor error)")
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GraderError(f"pytest stopped with {code!r} while grading {context.assignment.name}")

@@ -1,0 +1,84 @@
+"""One submission's sandbox session: its cells, reloads, the timeout budget, tracebacks to notebook cells.
+
+A :class:`StudentSandbox` forks a fresh cell when the last one crashed or timed out, loads the extracted
+source into it, sends requests with the test's deadline, and maps student tracebacks back to
+"cell 7, line 3". After ``MAX_TIMEOUTS`` calls ran out of time, the remaining tests fail at once.
+"""
+from __future__ import annotations
+
+from grader.errors import SubmissionError
+from grader.harness.outcomes import StudentError
+from grader.intake.extract import Extraction
+from grader.sandbox.client import Cell, CellDied, StudentException
+from grader.sandbox.spec import CellSpec
+
+MAX_TIMEOUTS = 3  # after this many calls ran out of time, a submission's remaining tests fail at once
+
+
+class StudentSandbox:
+    """One submission's cells; ``zygotes(hash_seed)`` gives the warm zygote to fork from."""
+
+    def __init__(self, extraction: Extraction | None, unusable: SubmissionError | None, zygotes, spec: CellSpec,
+                 timeout: float):
+        self.extraction, self.unusable, self.zygotes, self.spec = extraction, unusable, zygotes, spec
+        self.timeout = timeout
+        self.hash_seed = 0
+        self.cell: Cell | None = None
+        self.protections: tuple[str, ...] = ()
+        self.load_error = ""
+        self.timeouts = 0
+        self.children: list[StudentSandbox] = []
+
+    def ensure(self) -> Cell:
+        if self.unusable is not None:
+            raise StudentError(self.unusable.message)
+        if self.timeouts >= MAX_TIMEOUTS:
+            raise StudentError(f"Not run: your code already ran out of time {self.timeouts} times, so the remaining "
+                               "tests were not started (look for an infinite loop or a call that waits).")
+        if self.cell is None or not self.cell.alive:
+            self.cell = self.zygotes(self.hash_seed).cell(self.spec)
+            self.protections = self.cell.protections
+            try:
+                self.cell.request({"op": "load", "source": self.extraction.source}, [], self.timeout,
+                                  "loading your code")
+            except StudentException as exc:
+                self.cell.kill()
+                self.load_error = ("Your code failed while it was being loaded (definitions, imports and "
+                                   "constants run at load time):\n" + self.explain(exc))
+                raise StudentError(self.load_error) from None
+            except CellDied as exc:
+                raise self._died(exc) from None
+        return self.cell
+
+    def request(self, header: dict, buffers: list[bytes], what: str):
+        cell = self.ensure()
+        try:
+            return cell.request(header, buffers, self.timeout, what)
+        except StudentException as exc:
+            raise StudentError(f"{what} raised an exception:\n{self.explain(exc)}") from None
+        except CellDied as exc:
+            raise self._died(exc) from None
+
+    def _died(self, exc: CellDied) -> StudentError:
+        """A dead cell fails the test; timeouts count towards the submission's budget."""
+        self.timeouts += exc.timed_out
+        return StudentError(str(exc))
+
+    def output(self) -> str:
+        return self.cell.take_output() if self.cell is not None else ""
+
+    def close(self) -> None:
+        for child in self.children:
+            child.close()
+        if self.cell is not None:
+            self.cell.kill()
+            self.cell = None
+
+    def explain(self, exc: StudentException) -> str:
+        lines = [f"{exc.type_name}: {exc.message}".rstrip()]
+        source = self.extraction.source.split("\n") if self.extraction else []
+        for file, line, func in exc.frames:
+            if file == "<student>" and type(line) is int:
+                text = source[line - 1].strip() if 0 < line <= len(source) else ""
+                lines.append(f"  in {func}, {self.extraction.locate(line)}: {text}")
+        return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Writing a run's outputs: each result's files the moment it arrives, and the cohort's exports at the end.
+
+:class:`Recorder` commits a result to the gradebook, then writes its ``results.json`` and ``report.html``;
+:func:`write_exports` rewrites ``grades.csv``, ``lms.csv``, ``junit.xml`` and ``index.html`` from the
+gradebook, so they always describe everything graded so far.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.results import export, report
+from grader.results.gradebook import Gradebook
+from grader.results.records import SubmissionResult
+
+
+class Recorder:
+    """Commits each result to the gradebook and writes its files the moment it arrives."""
+
+    def __init__(self, out: Path, gradebook: Gradebook, progress):
+        self.out, self.gradebook, self.progress = out, gradebook, progress
+        self.count = 0
+        self.durations: list[float] = []
+
+    def __call__(self, result: SubmissionResult) -> None:
+        self.gradebook.add(result)
+        folder = self.out / result.assignment / report.safe_dirname(result.submission_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        export.write_gradescope(result, folder / "results.json")
+        report.write_submission_report(result, folder / "report.html")
+        self.count += 1
+        self.durations.append(result.duration)
+        self.progress(result)
+
+
+def write_exports(out: Path, gradebook: Gradebook) -> list[SubmissionResult]:
+    results = gradebook.latest()
+    export.write_grades_csv(results, out / "grades.csv")
+    export.write_lms_csv(results, out / "lms.csv")
+    export.write_junit(results, out / "junit.xml")
+    report.write_index(results, out / "index.html", "Grades")
+    return results

@@ -1,0 +1,117 @@
+"""The zygote: a warm interpreter that forks cells.
+
+Started once per worker as ``python -m grader.sandbox.inside.zygote FD`` with a scrubbed environment, before any
+test, reference or expected value is loaded anywhere, it imports torch (never initialising CUDA),
+the cell server and the protections, then forks a cell per request. A request (a
+:class:`~grader.sandbox.spec.CellSpec` as JSON) arrives on the control socket with two descriptors
+attached (the cell's channel and its output pipe); the reply
+is the cell's pid as the parent sees it, or an error. The zygote holds nothing secret.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+
+from grader.sandbox import wire
+from grader.sandbox.inside import protect, server
+from grader.sandbox.spec import CellSpec
+
+
+def _preload() -> None:
+    import numpy  # noqa: F401
+    import torch
+
+    torch.set_num_threads(1)  # a fork after multi-threaded torch work can hang (SANDBOX-NOTES)
+    import torch.nn.functional  # noqa: F401
+    import collections, copy, functools, itertools, math, random, re, string, typing  # noqa: E401,F401
+    import heapq, operator, dataclasses, unicodedata  # noqa: E401,F401
+
+
+def _reap(*_):
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _spawn(spec: CellSpec, chan_fd: int, out_fd: int) -> int:
+    """Fork the cell; returns its pid (the pid-namespace init when namespaces apply)."""
+    report_r, report_w = os.pipe()
+    zygote = os.getpid()
+    pid = os.fork()
+    if pid:
+        os.close(report_w)
+        with os.fdopen(report_r, "rb") as f:
+            data = f.read()
+        return json.loads(data)["pid"] if data else -1
+    # first child: still privileged
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.close(report_r)
+        applied = protect.close_inherited_fds({chan_fd, out_fd, report_w}) + protect.die_with_parent(zygote)
+        applied += protect.apply(protect.BEFORE_FORK, spec)
+        pidns = "pidns" in applied
+        cell = os.fork() if pidns else 0
+        if cell:
+            os.write(report_w, json.dumps({"pid": cell}).encode())
+            os.close(report_w)
+            os.close(chan_fd)
+            os.close(out_fd)
+            os.waitpid(cell, 0)
+            os._exit(0)
+        if not pidns:
+            os.write(report_w, json.dumps({"pid": os.getpid()}).encode())
+        os.close(report_w)
+        applied += protect.apply(protect.INSIDE, spec)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        sock = socket.socket(fileno=chan_fd)
+        sock.sendall(wire.pack({"ready": True, "protections": sorted(set(applied))}, []))
+        server.serve(sock, spec.device)
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            os.write(2, f"cell setup failed: {exc!r}\n".encode())
+        finally:
+            os._exit(70)
+    os._exit(0)
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; cells inherit this
+    control = socket.socket(fileno=int(sys.argv[1]))
+    _preload()
+    signal.signal(signal.SIGCHLD, _reap)
+    try:
+        control.sendall(b"ready\n")
+    except OSError:  # the parent closed before it needed us
+        return
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
+        except InterruptedError:
+            continue
+        except OSError:  # the parent went away (a reset if it never read our "ready"): same as EOF
+            return
+        if not msg:
+            return
+        try:
+            pid = _spawn(CellSpec.from_json(msg), fds[0], fds[1])
+            reply = {"pid": pid}
+        except Exception as exc:  # noqa: BLE001 - report, keep serving
+            reply = {"error": repr(exc)}
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        control.sendall(json.dumps(reply).encode() + b"\n")
+
+
+if __name__ == "__main__":
+    main()

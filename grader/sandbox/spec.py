@@ -1,0 +1,71 @@
+"""What a cell asks its zygote for: one frozen record with every limit, mask, uid and device.
+
+:class:`CellSpec` is the only source of sandbox defaults. The parent builds it once per run, it crosses to
+the zygote as JSON, and the layers in :mod:`grader.sandbox.inside.protect` read it. Layers record what they
+applied by *name* (``PROTECTIONS`` are the ones official grades require); names never carry paths, uids or
+other students' folders, so a result can show them to a student.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+PROTECTIONS = ("netns", "pidns", "mountns", "uid")  # what official grades require (``grade --require``)
+
+# Every name a layer can record, with what it means (``grader doctor`` prints these).
+LAYERS = {
+    "userns": "a user namespace of its own (no root needed)",
+    "netns": "a network namespace of its own: no network at all",
+    "pidns": "a pid namespace of its own: sees and signals only its own processes, all killed with it",
+    "mountns": "a mount namespace of its own",
+    "hide": "the project, home folders, inputs and outputs hidden under empty tmpfs",
+    "private-tmp": "a private, size-capped /tmp",
+    "proc": "its own /proc",
+    "close-fds": "no descriptor inherited from the grader but its channel",
+    "die-with-parent": "killed when the grader dies",
+    "rlimit-core": "no core dumps",
+    "rlimit-cpu": "a CPU-time limit",
+    "rlimit-fsize": "a file-size limit",
+    "rlimit-nofile": "an open-files limit",
+    "rlimit-nproc": "a process-count limit",
+    "rlimit-as": "an address-space limit",
+    "uid": "an unprivileged uid that cannot read the grader's files",
+    "clean-env": "a scrubbed environment",
+    "stdin-devnull": "stdin from /dev/null",
+}
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """Everything a cell asks its zygote for. Crosses as JSON; both ends read this one definition."""
+
+    device: str = "cpu"
+    privileged: bool = True  # False: a user namespace only (a laptop without root)
+    uid: int = 61000
+    hide: tuple[str, ...] = ()  # folders put under an empty tmpfs
+    expose: tuple[str, ...] = ()  # paths inside them bound back read-only (the interpreter, site-packages)
+    memory_bytes: int = 4 << 30
+    cpu_seconds: int = 300
+    file_bytes: int = 16 << 20
+    open_files: int = 256
+    processes: int = 256
+    tmp_bytes: int = 64 << 20
+    start_timeout: float = 10.0
+
+    def to_json(self) -> bytes:
+        return json.dumps(dataclasses.asdict(self)).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "CellSpec":
+        data = json.loads(raw)
+        known = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
+        return cls(**{**data, "hide": tuple(data.get("hide", ())), "expose": tuple(data.get("expose", ()))})
+
+
+def missing(applied: Iterable[str], required: Iterable[str] = PROTECTIONS) -> list[str]:
+    """The required protections that were not applied, by name (never by prefix)."""
+    applied = set(applied)
+    return [p for p in required if p not in applied]

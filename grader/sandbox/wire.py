@@ -1,0 +1,209 @@
+"""The data-only wire format between the trusted parent and the sandboxed cell.
+
+A frame is a 4-byte big-endian length, a JSON header, then the raw bytes of every buffer the header
+declares. Values are JSON with a few tagged forms for what JSON lacks (tuple, dict, bytes, tensors,
+non-finite floats, remote handles). Nothing is ever unpickled.
+
+Two decoders: :func:`decode` (parent side) is strict and builds only genuine builtin types and fresh
+tensors; anything it does not recognise is a :class:`ProtocolError`. The cell's own encoder is not
+trusted: a student can replace it, and all that buys them is sending some other plain data.
+"""
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from typing import Callable
+
+MAX_DEPTH = 64
+DTYPES = (
+    "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+    "uint8", "int8", "int16", "int32", "int64", "bool",
+)
+
+
+class ProtocolError(Exception):
+    """A frame or value that does not follow the wire format (garbled, oversized, unknown tag)."""
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A live object that stays in the cell, named by its table id."""
+
+    id: int
+    class_name: str
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """A value of a type that may not leave the cell; only its type's name crosses."""
+
+    type_name: str
+
+
+@dataclass(frozen=True)
+class OneShot:
+    """An argument the cell receives as a one-shot generator over ``items`` (parent → cell only)."""
+
+    items: tuple
+
+
+# ---------------------------------------------------------------- framing
+
+def pack(header: dict, buffers: list[bytes]) -> bytes:
+    header = dict(header, buffers=[len(b) for b in buffers])
+    raw = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
+    return b"".join([struct.pack(">I", len(raw)), raw, *buffers])
+
+
+def parse_header(raw: bytes) -> tuple[dict, list[int]]:
+    try:
+        header = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"reply is not valid JSON ({exc.__class__.__name__})") from None
+    if type(header) is not dict:
+        raise ProtocolError("reply header is not an object")
+    sizes = header.get("buffers", [])
+    if type(sizes) is not list or not all(type(n) is int and n >= 0 for n in sizes):
+        raise ProtocolError("reply declares malformed buffers")
+    return header, sizes
+
+
+def read_frame(read: Callable[[int], bytes], max_bytes: int | None = None) -> tuple[dict, list[bytes]]:
+    """One frame from ``read(n)`` (exactly ``n`` bytes, or it raises): the one reader both ends use.
+
+    With ``max_bytes`` (the parent's side) a frame declaring more is a :class:`ProtocolError` before its
+    body is read."""
+    (n,) = struct.unpack(">I", read(4))
+    if max_bytes is not None and n > max_bytes:
+        raise ProtocolError(f"sent a reply larger than {max_bytes >> 20} MiB")
+    header, sizes = parse_header(read(n))
+    if max_bytes is not None and sum(sizes) + n > max_bytes:
+        raise ProtocolError(f"returned more than {max_bytes >> 20} MiB of data")
+    return header, [read(size) for size in sizes]
+
+
+# ---------------------------------------------------------------- encoding (both sides)
+
+def encode(value, buffers: list[bytes], to_handle=None, _depth: int = 0):
+    """Turn plain data into a JSON-able tree, appending raw bytes to ``buffers``.
+
+    ``to_handle(obj)`` is asked for any other object; it returns a :class:`Handle` or None, and None
+    encodes the object as foreign (only its type name crosses).
+    """
+    if _depth > MAX_DEPTH:
+        raise ValueError("value nested too deeply")
+    t = type(value)
+    if value is None or t is bool or t is str:
+        return value
+    if t is int:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if t is list:
+        if all(type(v) is str for v in value):  # fast path: lists of words
+            return list(value)
+        return [encode(v, buffers, to_handle, _depth + 1) for v in value]
+    if t is tuple:
+        return {"$tuple": [encode(v, buffers, to_handle, _depth + 1) for v in value]}
+    if t is dict or t.__name__ == "OrderedDict" and t.__module__ == "collections":
+        if not all(type(k) is str for k in value):
+            return {"$foreign": "dict with non-str keys"}
+        return {"$dict": [[k, encode(v, buffers, to_handle, _depth + 1)] for k, v in value.items()]}
+    if t is bytes:
+        buffers.append(value)
+        return {"$bytes": len(buffers) - 1}
+    if t is Handle:
+        return {"$handle": value.id, "class": value.class_name}
+    if t is OneShot:
+        return {"$iter": [encode(v, buffers, to_handle, _depth + 1) for v in value.items]}
+    tensor = _tensor_payload(value)
+    if tensor is not None:
+        dtype, shape, raw = tensor
+        buffers.append(raw)
+        return {"$tensor": len(buffers) - 1, "dtype": dtype, "shape": shape}
+    handle = to_handle(value) if to_handle else None
+    if handle is not None:
+        return {"$handle": handle.id, "class": handle.class_name}
+    return {"$foreign": f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__}
+
+
+def _tensor_payload(value):
+    """(dtype, shape, bytes) for a plain torch tensor or Parameter, None for anything else."""
+    t = type(value)
+    if t.__module__ not in ("torch", "torch.nn.parameter") or t.__name__ not in ("Tensor", "Parameter"):
+        return None
+    import torch
+
+    x = value.detach().to("cpu").contiguous()
+    dtype = str(x.dtype).removeprefix("torch.")
+    if dtype not in DTYPES:
+        return None
+    raw = x.reshape(-1).view(torch.uint8).numpy().tobytes() if x.numel() else b""
+    return dtype, list(x.shape), raw
+
+
+# ---------------------------------------------------------------- decoding (parent side, strict)
+
+def decode(tree, buffers: list[bytes], _depth: int = 0, cell_side: bool = False):
+    """Rebuild a value from an untrusted tree: only builtin types, fresh tensors, Handle, Foreign.
+
+    ``cell_side`` also accepts what only the parent sends (a one-shot generator)."""
+    if _depth > MAX_DEPTH:
+        raise ProtocolError("value nested too deeply")
+    t = type(tree)
+    if tree is None or t in (bool, int, float, str):
+        return tree
+    if t is list:
+        return [decode(v, buffers, _depth + 1, cell_side) for v in tree]
+    if t is not dict or len(tree) not in (1, 2, 3):
+        raise ProtocolError(f"unexpected {t.__name__} in reply")
+    if "$float" in tree and len(tree) == 1:
+        if tree["$float"] not in ("nan", "inf", "-inf"):
+            raise ProtocolError("bad float")
+        return float(tree["$float"])
+    if "$tuple" in tree and len(tree) == 1 and type(tree["$tuple"]) is list:
+        return tuple(decode(v, buffers, _depth + 1, cell_side) for v in tree["$tuple"])
+    if "$dict" in tree and len(tree) == 1 and type(tree["$dict"]) is list:
+        out = {}
+        for pair in tree["$dict"]:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise ProtocolError("bad dict entry")
+            out[pair[0]] = decode(pair[1], buffers, _depth + 1, cell_side)
+        return out
+    if cell_side and "$iter" in tree and len(tree) == 1:
+        return (v for v in [decode(v, buffers, _depth + 1, cell_side) for v in tree["$iter"]])
+    if "$bytes" in tree and len(tree) == 1:
+        return bytes(_buffer(buffers, tree["$bytes"]))
+    if "$tensor" in tree and set(tree) == {"$tensor", "dtype", "shape"}:
+        return _decode_tensor(tree, buffers)
+    if "$handle" in tree and set(tree) == {"$handle", "class"}:
+        if type(tree["$handle"]) is not int or type(tree["class"]) is not str:
+            raise ProtocolError("bad handle")
+        return Handle(tree["$handle"], tree["class"][:200])
+    if "$foreign" in tree and len(tree) == 1 and type(tree["$foreign"]) is str:
+        return Foreign(tree["$foreign"][:200])
+    raise ProtocolError("unknown tagged value in reply")
+
+
+def _buffer(buffers, index):
+    if type(index) is not int or not 0 <= index < len(buffers):
+        raise ProtocolError("reference to a missing buffer")
+    return buffers[index]
+
+
+def _decode_tensor(tree, buffers):
+    import torch
+
+    dtype, shape = tree["dtype"], tree["shape"]
+    if dtype not in DTYPES or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+        raise ProtocolError("bad tensor header")
+    raw = _buffer(buffers, tree["$tensor"])
+    torch_dtype = getattr(torch, dtype)
+    numel = math.prod(shape)
+    if numel * torch.empty((), dtype=torch_dtype).element_size() != len(raw):
+        raise ProtocolError("tensor size does not match its shape")
+    if numel == 0:
+        return torch.empty(shape, dtype=torch_dtype)
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(torch_dtype).reshape(shape).clone()

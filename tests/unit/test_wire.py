@@ -1,0 +1,61 @@
+"""The data-only channel: round trips, and a strict parent-side decoder."""
+import math
+
+import pytest
+import torch
+
+from grader.sandbox import wire as _wire
+
+
+def roundtrip(value):
+    buffers = []
+    tree = _wire.encode(value, buffers)
+    return _wire.decode(tree, buffers)
+
+
+def test_plain_values_round_trip():
+    value = {"a": [1, 2.5, "x", None, True, (1, "t")], "b": b"\x00\x01", "nan": float("nan")}
+    back = roundtrip(value)
+    assert back["a"] == [1, 2.5, "x", None, True, (1, "t")] and back["b"] == b"\x00\x01"
+    assert math.isnan(back["nan"])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.int64, torch.bool])
+def test_tensors_round_trip_exactly(dtype):
+    x = (torch.randn(2, 3, 4) * 10).to(dtype)
+    y = roundtrip(x)
+    assert type(y) is torch.Tensor and y.dtype == dtype and y.shape == x.shape and torch.equal(x, y)
+    assert roundtrip(torch.empty(0, 3)).shape == (0, 3)
+
+
+def test_subclasses_and_other_objects_do_not_cross():
+    class MyList(list):
+        def __eq__(self, other):
+            return True
+
+    class MyStr(str):
+        pass
+
+    assert type(roundtrip(MyList([1]))) is _wire.Foreign
+    assert type(roundtrip([MyStr("a")])[0]) is _wire.Foreign
+    assert type(roundtrip({1: "int key"})) is _wire.Foreign
+
+
+@pytest.mark.parametrize("tree", [
+    {"$tensor": 0, "dtype": "float32", "shape": [4]},  # buffer too small
+    {"$tensor": 0, "dtype": "object", "shape": [1]},
+    {"evil": 1},
+    {"$dict": [[1, 2]]},
+    {"$iter": [1, 2]},  # only the parent may send one-shot generators
+    {"$float": "1e400"},
+])
+def test_parent_decoder_rejects_malformed_values(tree):
+    with pytest.raises(_wire.ProtocolError):
+        _wire.decode(tree, [b"\x00\x00\x00\x00"])
+
+
+def test_one_shot_generator_is_built_only_in_the_cell():
+    buffers = []
+    tree = _wire.encode(_wire.OneShot((1, 2)), buffers)
+    gen = _wire.decode(tree, buffers, cell_side=True)
+    assert list(gen) == [1, 2] and list(gen) == []
