@@ -123,8 +123,9 @@ class StudentProxy:
             raise AttributeError(name)
         kind = self._box.request({"op": "probe", "name": name}, [], f"looking up {name}")
         if kind == "missing":
-            raise StudentError(f"`{name}` is not defined in your notebook (or was not extracted: it must be "
-                               "defined at the top level of a cell).")
+            where = self._box.extraction.why_missing(name) if self._box.extraction else None
+            raise StudentError(f"`{name}` is not defined in your notebook (it must be defined at the top level of "
+                               f"a cell){f': {where}' if where else ''}. Only the tests that use it fail.")
         if kind in ("function", "class"):
             return RemoteFunction(self._box, None, name, name)
         return wrap(self._box, getattr_(self._box, None, name, name), name)

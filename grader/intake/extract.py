@@ -15,6 +15,7 @@ import symtable
 from dataclasses import dataclass
 
 from grader.errors import SubmissionError
+from grader.intake import near_miss
 from grader.intake.notebook import Cell
 
 _DEFINITION = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
@@ -36,6 +37,11 @@ class Extraction:
     line_map: tuple[tuple[str, int], ...]  # per emitted line: ("cell 7", 3) or ("provided", 12)
     symbols: tuple[str, ...]
     warnings: tuple[str, ...]
+    missing: tuple[tuple[str, str], ...] = ()  # (graded symbol the notebook lacks, where its near miss is)
+
+    def why_missing(self, name: str) -> str | None:
+        """For a graded symbol that is missing: where its near miss is ("" if none); None if not missing."""
+        return next((note for symbol, note in self.missing if symbol == name), None)
 
     def locate(self, line: int) -> str:
         """'cell 7, line 3' for a line of the emitted source."""
@@ -53,6 +59,9 @@ def definitions(cells: tuple[Cell, ...]) -> tuple[list[Definition], list[str]]:
             tree = ast.parse(cell.source)
         except SyntaxError as exc:
             warnings.append(f"cell {cell.number} has a syntax error (line {exc.lineno}: {exc.msg}); it was skipped")
+            continue
+        except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurdly deep or huge code
+            warnings.append(f"cell {cell.number} cannot be parsed ({type(exc).__name__}); it was skipped")
             continue
         lines = cell.source.split("\n")
         for stmt in tree.body:
@@ -75,14 +84,27 @@ def extract(cells: tuple[Cell, ...], symbols: tuple[str, ...], provided: str = "
     for i, d in enumerate(defs):
         for name in d.binds:
             by_name.setdefault(name, []).append(i)
-    missing = [s for s in symbols if s not in by_name]
-    if missing:
-        hint = f" ({'; '.join(warnings)})" if warnings else ""
-        names = ", ".join(f"`{m}`" for m in missing)
+    aliases, missing = [], []
+    for symbol in symbols:
+        if symbol in by_name:
+            continue
+        spelled = near_miss.same_but_spelling(symbol, by_name)
+        if spelled:  # graded under the expected name, with a note
+            aliases.append((symbol, spelled[-1]))
+            warnings.append(f"`{spelled[-1]}` (cell {defs[by_name[spelled[-1]][-1]].cell}) is graded as `{symbol}`: "
+                            "the names differ only in case or underscores")
+        else:
+            where = near_miss.describe(symbol, {n: defs[ix[-1]].cell for n, ix in by_name.items()}, cells)
+            missing.append((symbol, where))
+    if len(missing) == len(symbols):
+        notes = "; ".join(f"`{m}`: {w}" for m, w in missing if w) or "; ".join(warnings)
+        names = ", ".join(f"`{m}`" for m, _ in missing)
         raise SubmissionError("missing_symbol", f"{names} {'is' if len(missing) == 1 else 'are'} not defined in any "
-                                                f"cell of the notebook{hint}")
+                                                f"cell of the notebook{f' ({notes})' if notes else ''}")
+    for symbol, where in missing:
+        warnings.append(f"`{symbol}` is not defined: the tests that use it fail{f'; {where}' if where else ''}")
     keep: set[int] = {i for i, d in enumerate(defs) if any(n == "*" for n in d.binds)}
-    todo = list(symbols)
+    todo = [name for name in symbols if name in by_name] + [spelled for _, spelled in aliases]
     seen: set[str] = set()
     while todo:
         name = todo.pop()
@@ -102,7 +124,10 @@ def extract(cells: tuple[Cell, ...], symbols: tuple[str, ...], provided: str = "
         for offset, text in enumerate(d.source.split("\n")):
             lines.append(text)
             line_map.append((f"cell {d.cell}", d.first_line + offset))
-    return Extraction("\n".join(lines) + "\n", tuple(line_map), tuple(symbols), tuple(warnings))
+    for symbol, spelled in aliases:
+        lines.append(f"{symbol} = {spelled}")
+        line_map.append(("grader alias", 1))
+    return Extraction("\n".join(lines) + "\n", tuple(line_map), tuple(symbols), tuple(warnings), tuple(missing))
 
 
 def _binds(stmt: ast.stmt) -> set[str] | None:
@@ -136,7 +161,7 @@ def _reads(text: str) -> frozenset[str]:
     """Global names a top-level statement reads, at definition time or when its functions run."""
     try:
         table = symtable.symtable(text, "<cell>", "exec")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return frozenset()
     names: set[str] = set()
     stack = [table]

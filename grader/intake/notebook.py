@@ -1,13 +1,15 @@
 """Reading submissions: ``.ipynb`` (validated with nbformat) and ``.py`` into cells with provenance.
 
 Passes over the cells are small functions ``(cells) -> cells``, like nbconvert's preprocessors:
-IPython syntax (``!cmd``, ``%magic``, ``%%cell magic``, ``obj?``) becomes plain Python or is dropped,
-always keeping line numbers so a traceback can say "cell 7, line 3".
+IPython syntax (``!cmd``, ``%magic``, ``%%cell magic``, ``obj?``) is turned into Python by IPython's own
+input transformer (it knows a ``%`` continuing an expression from a magic); a top-level magic becomes
+``pass`` and a cell magic whose body is not Python drops the cell, always keeping line numbers so a
+traceback can say "cell 7, line 3". A UTF-8 byte-order mark is accepted.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -16,7 +18,7 @@ from grader.errors import SubmissionError
 
 # Cell magics whose body is still Python; any other cell magic (%%bash, %%writefile, ...) drops the cell.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
-_LINE_MAGIC = re.compile(r"^(\s*)(?:[!%].*|\S.*\s=\s*[!%].*|[\w.]+\?\??)$")
+REMOVED = "pass  # IPython syntax removed by the grader"
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,11 @@ def read(path: Path) -> Submission:
         raise SubmissionError("unreadable", f"cannot read {path.name}: {exc.strerror}") from None
     if path.suffix == ".py":
         try:
-            return Submission(path, (Cell(1, raw.decode("utf-8")),), raw)
+            return Submission(path, (Cell(1, raw.decode("utf-8-sig")),), raw)
         except UnicodeDecodeError:
             raise SubmissionError("invalid", f"{path.name} is not UTF-8 text") from None
     try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        nb = nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types for broken files
         raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook "
@@ -56,7 +58,8 @@ def read(path: Path) -> Submission:
 
 
 def strip_ipython(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
-    """IPython-only syntax → Python: drop non-Python cell magics, blank out line magics and shell escapes."""
+    """IPython-only syntax → Python: drop non-Python cell magics, transform the rest with IPython's own
+    transformer; a transformed line at the top level (a magic, a shell escape) becomes ``pass``."""
     out = []
     for cell in cells:
         lines = cell.source.split("\n")
@@ -65,12 +68,36 @@ def strip_ipython(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
             if first[2:].split(" ")[0] not in PYTHON_CELL_MAGICS:
                 continue
             lines[0] = ""
-        out.append(replace(cell, source="\n".join(_clean_line(line) for line in lines)))
+        out.append(replace(cell, source=_transform("\n".join(lines))))
     return tuple(out)
 
 
-def _clean_line(line: str) -> str:
-    match = _LINE_MAGIC.match(line)
-    if not match or line.lstrip().startswith("#"):
-        return line
-    return f"{match.group(1)}pass  # IPython syntax removed by the grader"
+@lru_cache(maxsize=1)
+def _transformer():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+def _transform(source: str) -> str:
+    if "%" not in source and "!" not in source and "?" not in source:
+        return source  # nothing IPython could rewrite: skip the tokenizer
+    try:
+        new = _transformer().transform_cell(source)
+    except Exception:  # noqa: BLE001 - IPython's tokenizer on broken code: leave it to ast to report
+        return source
+    old_lines, new_lines = source.split("\n"), new.rstrip("\n").split("\n")
+    if len(new_lines) != len(old_lines):
+        new_lines += [""] * (len(old_lines) - len(new_lines))
+        if len(new_lines) != len(old_lines):
+            return source
+    return "\n".join(_top_level_removed(o, n) for o, n in zip(old_lines, new_lines))
+
+
+def _top_level_removed(old: str, new: str) -> str:
+    """A line IPython rewrote: at the top level it is dropped (never run); inside a block it stays as
+    IPython would run it (calling ``get_ipython()``, which a graded function then fails on honestly)."""
+    if old == new:
+        return old
+    indent = old[:len(old) - len(old.lstrip())]
+    return indent + REMOVED if not indent else new

@@ -77,3 +77,43 @@ def test_invalid_notebooks_are_statuses(tmp_path):
     assert info.value.status == "invalid" and "not a valid Jupyter notebook" in info.value.message
     good = write_notebook(tmp_path / "good.ipynb", "x = 1", "def f():\n    return x")
     assert [c.number for c in notebook.read(good).cells] == [1, 2]
+
+
+def test_ipython_syntax_is_transformed_by_ipython_keeping_continuations():
+    src = "def f(a, b):\n    return (a\n%b)\n%timeit f(1, 2)\nfiles = !ls\nlen?"
+    out = notebook.strip_ipython(cells(src))[0].source.split("\n")
+    assert out[:3] == ["def f(a, b):", "    return (a", "%b)"]  # a modulo continuing an expression
+    assert all(line.startswith("pass") for line in out[3:])  # top-level magics never run
+    assert extract(notebook.strip_ipython(cells(src)), ("f",)).source.count("%b)") == 1
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.py"
+    path.write_bytes("\ufeffdef build_bpe(corpus, n):\n    return []\n".encode())
+    sub = notebook.read(path)
+    assert "build_bpe" in extract(sub.cells, ("build_bpe",)).source
+
+
+def test_a_name_spelled_differently_is_graded_with_a_note():
+    ex = extract(cells("class MultiHeadAttention:\n    pass"), ("MultiheadAttention",))
+    assert ex.source.rstrip().endswith("MultiheadAttention = MultiHeadAttention")
+    assert any("graded as `MultiheadAttention`" in w for w in ex.warnings)
+    assert ex.missing == ()
+
+
+def test_a_missing_symbol_fails_only_its_tests_and_says_where_the_near_miss_is():
+    ex = extract(cells("def make_padding_mask(b, pad):\n    return (b != pad).unsqueeze(1)",
+                       "nopeak_mask = torch.tril(torch.ones(1, 10, 10)).bool()"),
+                 ("make_padding_mask", "make_nopeak_mask"))
+    assert "def make_padding_mask" in ex.source
+    note = ex.why_missing("make_nopeak_mask")
+    assert "cell 2 builds a top-level `nopeak_mask = torch.tril" in note
+    assert ex.why_missing("make_padding_mask") is None
+    with pytest.raises(SubmissionError) as err:
+        extract(cells("def build_BPEs(c, n):\n    return []"), ("build_bpe",))
+    assert err.value.status == "missing_symbol" and "did you mean `build_BPEs`" in err.value.message
+
+
+def test_unparseable_cells_are_warnings_not_crashes():
+    ex = extract(cells("x = " + "1+" * 200_000 + "1", "y = 'a\x00b'", "def f():\n    return 1"), ("f",))
+    assert "def f" in ex.source and len(ex.warnings) == 2
