@@ -30,7 +30,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
 validate: $(STAMP)
-	@for a in $(ASSIGNMENTS); do $(BIN)/grader validate $$a || exit $$?; done
+	@for a in $(ASSIGNMENTS); do $(BIN)/grader validate $$a || exit $$?; done  # also in `make test` (tests/cli/test_validate.py)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sandbox.py

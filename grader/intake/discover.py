@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import EXIT_USAGE, GraderError
+from grader.errors import UsageError
 
 SUFFIXES = (".ipynb", ".py")
 SKIP = {".ipynb_checkpoints", "__pycache__", "__MACOSX", ".git"}

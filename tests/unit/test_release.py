@@ -1,5 +1,4 @@
 """The committed templates equal what `grader release` builds from the master solutions."""
-from pathlib import Path
 
 import pytest
 
