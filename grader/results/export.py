@@ -17,12 +17,13 @@ from grader.results.records import ERROR, FAILED, PASSED, SKIPPED, SubmissionRes
 BASE_COLUMNS = ["submission_id", "assignment", "score", "max_score", "status"]
 
 
-def grades_frame(results: list[SubmissionResult]) -> pd.DataFrame:
+def grades_frame(results: list[SubmissionResult], tests: bool = True) -> pd.DataFrame:
+    """One row per submission; with ``tests`` one column per test (per assignment: columns do not mix)."""
     rows = []
     for r in results:
         row = {"submission_id": r.submission_id, "assignment": r.assignment, "score": r.score,
                "max_score": r.max_score, "status": r.status}
-        for t in r.tests:
+        for t in r.tests if tests else ():
             row[t.name] = t.points if t.outcome != SKIPPED else None
         rows.append(row)
     frame = pd.DataFrame(rows)
@@ -35,8 +36,8 @@ def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda col: col.map(sanitize.csv_cell) if col.dtype == object else col)
 
 
-def write_grades_csv(results: list[SubmissionResult], path: Path) -> None:
-    _csv_safe(grades_frame(results)).to_csv(path, index=False)
+def write_grades_csv(results: list[SubmissionResult], path: Path, tests: bool = True) -> None:
+    _csv_safe(grades_frame(results, tests)).to_csv(path, index=False)
 
 
 def write_lms_csv(results: list[SubmissionResult], path: Path) -> None:

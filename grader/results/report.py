@@ -1,4 +1,6 @@
-"""HTML reports: ``index.html`` for the cohort and ``<submission_id>/report.html`` for each submission.
+"""HTML reports: ``<assignment>/<submission>/report.html`` for each submission; the environment every page uses.
+
+Dashboards (the course page and one per assignment) are written by :mod:`grader.results.dashboard`.
 
 Jinja with ``autoescape=True`` and ``StrictUndefined``: everything a student controls (names, messages,
 printed output) is untrusted and is shown as text, through :func:`grader.results.sanitize.text` first.
@@ -7,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from pathlib import Path
 
 import jinja2
@@ -17,7 +18,7 @@ from grader.results.records import FAILED, PASSED, SubmissionResult
 
 
 @functools.lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
+def env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader.results", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["clean"] = sanitize.text
@@ -32,14 +33,4 @@ def safe_dirname(submission_id: str) -> str:
 
 
 def write_submission_report(result: SubmissionResult, path: Path) -> None:
-    path.write_text(_env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED))
-
-
-def write_index(results: list[SubmissionResult], path: Path, title: str) -> None:
-    failures = Counter(t.name for r in results for t in r.tests if t.outcome != PASSED and t.outcome != "skipped")
-    tests = sorted({t.name: t for r in results for t in r.tests}.values(), key=lambda t: (t.visibility != "public",
-                                                                                        t.name))
-    html = _env().get_template("index.html.j2").render(
-        results=results, title=title, tests=tests, failures=failures, dirname=safe_dirname,
-        statuses=Counter(r.status for r in results))
-    path.write_text(html)
+    path.write_text(env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED))

@@ -149,7 +149,7 @@ def test_10_reports_show_injections_as_text(attacked):
     assert "<script>" not in html and "&lt;script&gt;alert(&#39;owned&#39;)" in html
     assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert "\x1b" not in html
-    index = (attacked["out"] / "index.html").read_text()
+    index = (attacked["out"] / "bpe" / "index.html").read_text()
     assert "<script>alert(1)" not in index and "inject_&lt;script&gt;" in index
     assert sid in attacked["grades"].index
 

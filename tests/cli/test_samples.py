@@ -11,7 +11,7 @@ EXPECTED = tomllib.loads((ROOT / "tests" / "expected_bpe_samples.toml").read_tex
 
 def test_every_sample_is_graded_as_expected(bpe_cohort):
     out, _ = bpe_cohort
-    grades = pd.read_csv(out / "grades.csv")
+    grades = pd.read_csv(out / "bpe" / "grades.csv")  # the assignment's own tests as columns
     assert list(grades.columns[:5]) == ["submission_id", "assignment", "score", "max_score", "status"]
     assert sorted(grades.submission_id) == sorted(EXPECTED)
     tests = list(grades.columns[5:])
@@ -46,7 +46,7 @@ def test_results_json_follows_gradescope_schema(bpe_cohort):
 def test_statuses_explain_themselves(bpe_cohort):
     out, _ = bpe_cohort
     oscar = json.loads((out / "bpe" / "oscar_wrong_name" / "results.json").read_text())
-    assert "`build_bpe` is not defined in any cell" in oscar["output"]
+    assert "`build_BPE` (cell 4) is graded as `build_bpe`" in oscar["output"] and oscar["score"] == 23
     peggy = json.loads((out / "bpe" / "peggy_corrupt" / "results.json").read_text())
     assert "not a valid Jupyter notebook" in peggy["output"]
     nina = json.loads((out / "bpe" / "nina_syntax_error" / "results.json").read_text())
@@ -69,9 +69,12 @@ def test_feedback_names_the_bug(bpe_cohort):
 
 def test_batch_outputs_exist(bpe_cohort):
     out, proc = bpe_cohort
-    for name in ("index.html", "grades.csv", "gradebook.sqlite", "junit.xml", "lms.csv"):
+    for name in ("index.html", "grades.csv", "gradebook.sqlite", "junit.xml", "lms.csv", "bpe/index.html",
+                 "bpe/grades.csv"):
         assert (out / name).is_file(), name
     assert (out / "bpe" / "alice_regex" / "report.html").is_file()
     assert "17 graded" in proc.stderr
-    html = (out / "index.html").read_text()
-    assert "alice_regex" in html and 'href="bpe/alice_regex/report.html"' in html
+    assert 'href="bpe/index.html"' in (out / "index.html").read_text()
+    html = (out / "bpe" / "index.html").read_text()
+    assert "alice_regex" in html and 'href="alice_regex/report.html"' in html
+    assert "<svg" in html and "What to teach next" in html

@@ -44,8 +44,10 @@ def test_exports_describe_every_result(tmp_path):
     for sid in ("alice", HOSTILE):
         book.add(_result(sid))
     write_exports(tmp_path, book)
-    grades = pd.read_csv(tmp_path / "grades.csv")
-    assert list(grades.columns[:5]) == ["submission_id", "assignment", "score", "max_score", "status"]
+    course = pd.read_csv(tmp_path / "grades.csv")
+    assert list(course.columns) == ["submission_id", "assignment", "score", "max_score", "status"]
+    grades = pd.read_csv(tmp_path / "bpe" / "grades.csv")  # one assignment's tests as columns
+    assert list(grades.columns[5:]) == ["test_a", "test_b", "test_gpu"]
     assert len(grades) == 2 and grades.loc[grades.submission_id == "alice", "test_gpu"].isna().all()
     suites = ET.parse(tmp_path / "junit.xml").getroot()
     assert len(suites) == 2 and suites[0].get("failures") == "1" and suites[0].get("skipped") == "1"
@@ -62,11 +64,12 @@ def test_gradescope_results_follow_the_schema():
 def test_html_shows_student_text_as_text(tmp_path):
     result = _result(HOSTILE)
     report.write_submission_report(result, tmp_path / "report.html")
-    report.write_index([result], tmp_path / "index.html", "Grades")
-    for page in ("report.html", "index.html"):
+    from grader.results import dashboard
+    dashboard.write(tmp_path, [result], report.env(), lambda a, sid: report.safe_dirname(sid))
+    for page in ("report.html", "index.html", "bpe/index.html"):
         html = (tmp_path / page).read_text()
-        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-        assert "\x1b" not in html and "\x07" not in html
+        assert "<script>alert" not in html and "\x1b" not in html and "\x07" not in html
+        assert page == "index.html" or "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_report_folders_cannot_escape_the_output_folder():
