@@ -22,6 +22,7 @@ def env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader.results", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["clean"] = sanitize.text
+    env.filters["cap"] = _cap
     env.filters["points"] = lambda x: f"{x:g}"
     return env
 
@@ -34,3 +35,9 @@ def safe_dirname(submission_id: str) -> str:
 
 def write_submission_report(result: SubmissionResult, path: Path) -> None:
     path.write_text(env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED))
+
+
+def _cap(text, limit: int = 8000) -> str:
+    """At most ``limit`` characters of student text on a page (a page stays small whatever was printed)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters not shown)"
