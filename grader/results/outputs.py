@@ -1,14 +1,14 @@
 """Writing a run's outputs: each result's files the moment it arrives, and the cohort's exports at the end.
 
 :class:`Recorder` commits a result to the gradebook, then writes its ``results.json`` and ``report.html``;
-:func:`write_exports` rewrites ``grades.csv``, ``lms.csv``, ``junit.xml`` and ``index.html`` from the
-gradebook, so they always describe everything graded so far.
+:func:`write_exports` rewrites ``grades.csv``, ``lms.csv``, ``canvas.csv``, ``moodle.csv``, ``junit.xml`` and
+``index.html`` from the gradebook, so they always describe everything graded so far.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.results import export, report
+from grader.results import export, lms, report
 from grader.results.gradebook import Gradebook
 from grader.results.records import SubmissionResult
 
@@ -36,6 +36,8 @@ def write_exports(out: Path, gradebook: Gradebook) -> list[SubmissionResult]:
     results = gradebook.latest()
     export.write_grades_csv(results, out / "grades.csv")
     export.write_lms_csv(results, out / "lms.csv")
+    lms.write_canvas(results, out / "canvas.csv")
+    lms.write_moodle(results, out / "moodle.csv")
     export.write_junit(results, out / "junit.xml")
     report.write_index(results, out / "index.html", "Grades")
     return results
