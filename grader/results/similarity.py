@@ -24,6 +24,7 @@ NOISE = 25  # k: matches shorter than this many normalised characters are ignore
 WINDOW = 1  # winnowing window; 1 keeps every k-gram (copydetect's default guarantee threshold = NOISE)
 THRESHOLD = 0.5  # a pair is shown when either side has this share of its own (non-template) code in common
 MIN_OVERLAP = 3 * NOISE  # and at least this many normalised characters in common
+SIDE_BY_SIDE = 100  # pairs shown side by side in the HTML (the table lists them all)
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,8 @@ def write_html(pairs: list[Pair], codes: list[Code], path: Path, assignment: str
                min_overlap: int = MIN_OVERLAP, skipped: list[tuple[str, str]] = ()) -> None:
     """``similarity.html``: the ranked pairs, each side by side with the matching code marked."""
     source = {c.submission_id: c.source for c in codes}
-    views = [(p, segments(source[p.a], p.spans_a), segments(source[p.b], p.spans_b)) for p in pairs]
+    views = [(p, segments(source[p.a], p.spans_a), segments(source[p.b], p.spans_b)) for p in pairs[:SIDE_BY_SIDE]]
     html = _env().get_template("similarity.html.j2").render(
-        assignment=assignment, views=views, compared=sum(bool(c.source.strip()) for c in codes),
+        assignment=assignment, pairs=pairs, views=views, compared=sum(bool(c.source.strip()) for c in codes),
         threshold=threshold, min_overlap=min_overlap, skipped=list(skipped))
     path.write_text(html)
