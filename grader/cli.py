@@ -1,4 +1,4 @@
-"""The command line: ``grader grade | check | release | validate | extract | status | doctor``.
+"""The command line: ``grader grade | check | release | validate | extract | status | doctor | similar``.
 
 This is the one place where grader errors become a message, a hint and an exit code (never a
 traceback). Exit codes: 0 done, 1 tests failed (``check``/``validate``), 2 bad usage or input,
@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("reports"))
 
     sub.add_parser("doctor", help="show which sandbox protections apply on this machine")
+
+    m = sub.add_parser("similar", help="rank pairs of submissions with unusually similar graded code (for a human)")
+    m.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="submissions: files, folders or an LMS .zip")
+    m.add_argument("--assignment", required=True)
+    m.add_argument("--out", type=Path, default=Path("reports"), help="where similarity.html goes (default: reports)")
+    m.add_argument("--threshold", type=float, default=0.5,
+                   help="show pairs where this share of one side's non-template code is in the other (default: 0.5)")
+    m.add_argument("--min-overlap", type=int, default=75,
+                   help="and at least this many normalised characters are shared (default: 75)")
     return p
 
 

@@ -173,3 +173,9 @@ def doctor(args) -> int:
         mark = "applied    " if name in applied else "NOT applied"
         print(f"  {mark} {name:<16}{'*' if name in PROTECTIONS else ' '} {meaning}")
     return 0
+
+
+def similar(args) -> int:
+    from grader.similar import similar as run
+
+    return run(args)

@@ -2,14 +2,14 @@
 
 :class:`Recorder` commits a result to the gradebook, then writes its ``results.json`` and ``report.html``;
 :func:`write_exports` rewrites, from the gradebook, the course summary ``grades.csv``, ``lms.csv``,
-``junit.xml``, the course page ``index.html`` and each assignment's dashboard and ``grades.csv`` (its tests
-as columns), so they always describe everything graded so far.
+``canvas.csv``, ``moodle.csv``, ``junit.xml``, the course page ``index.html`` and each assignment's dashboard
+and ``grades.csv`` (its tests as columns), so they always describe everything graded so far.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.results import dashboard, export, report
+from grader.results import dashboard, export, lms, report
 from grader.results.gradebook import Gradebook
 from grader.results.records import SubmissionResult
 
@@ -37,6 +37,8 @@ def write_exports(out: Path, gradebook: Gradebook) -> list[SubmissionResult]:
     results = gradebook.latest()
     export.write_grades_csv(results, out / "grades.csv", tests=False)
     export.write_lms_csv(results, out / "lms.csv")
+    lms.write_canvas(results, out / "canvas.csv")
+    lms.write_moodle(results, out / "moodle.csv")
     export.write_junit(results, out / "junit.xml")
     dashboard.write(out, results, report.env(), lambda assignment, sid: report.safe_dirname(sid))
     return results
