@@ -120,4 +120,6 @@ def write(out: Path, results: list[SubmissionResult], env, folder_of) -> None:
         page.write_text(env.get_template("dashboard.html.j2").render(
             s=s, folder_of=folder_of, category=category, CATEGORIES=CATEGORIES, PASSED=PASSED))
         export.write_grades_csv(list(s.results), s.assignment and out / s.assignment / "grades.csv")
-    (out / "index.html").write_text(env.get_template("course.html.j2").render(summaries=summaries))
+    similarity = (out / "similarity.html").is_file()  # written by `grader similar ... --out` (same folder)
+    (out / "index.html").write_text(env.get_template("course.html.j2").render(summaries=summaries,
+                                                                              similarity=similarity))
