@@ -3,7 +3,7 @@
 :func:`prepare` runs once in the zygote (root): in a mount namespace of its own it builds a tmpfs tree
 holding only ``/usr`` and the interpreter's prefixes and site-packages (bound read-only), the dynamic
 loader's cache, ``/dev/null``, ``/dev/zero``, ``/dev/urandom`` (and the NVIDIA nodes for a CUDA zygote),
-empty ``/tmp`` and a ``/proc``, then ``pivot_root``\\s the zygote itself into it and detaches the host's
+empty ``/tmp`` and ``/proc`` (the zygote itself needs no /proc after this), then ``pivot_root``\\s the zygote itself into it and detaches the host's
 tree. Every cell forked afterwards starts from that small mount table: no ``/run``, no ``/sys``, no host
 folder, nothing in mountinfo but these. Per cell, :func:`private_tmp` mounts a fresh size-capped ``/tmp``
 and :func:`mount_proc` a ``/proc`` of the cell's own pid namespace. Why pivot_root rather than bubblewrap:
@@ -91,7 +91,6 @@ def prepare(spec: CellSpec) -> bool:
         for name, to in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
                          ("stderr", "/proc/self/fd/2")):
             os.symlink(to, f"{STAGE}/dev/{name}")
-        mount("proc", STAGE + "/proc", "proc", MS_NOSUID | MS_NODEV)  # the zygote's; each cell mounts its own
         os.chdir(STAGE)
         _check(_libc.syscall(155, b".", b"."), "pivot_root")  # SYS_pivot_root: the old root now lies under "."
         _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
@@ -149,8 +148,6 @@ def mount_proc(spec: CellSpec) -> list[str]:
     if os.getpid() != 1:
         return []
     try:
-        if _STATE["root"]:
-            _libc.umount2(b"/proc", MNT_DETACH)  # the zygote's, which shows the host's processes
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
     except OSError:
         return []
