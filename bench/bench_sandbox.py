@@ -1,7 +1,8 @@
 """Sandbox benchmark: cell start, one round trip, and end-to-end grading time per submission.
 
-Prints figures against the targets of issue 4 (2-core machine): cell start ≤ 30 ms median, harness
-overhead per submission (everything except the student's own compute) ≤ 100 ms median.
+Prints figures against the targets of issues 4 and 11 (2-core machine): cell start ≤ 30 ms median and p90 with
+every layer on, the cost of each layer (as the cell measured it), harness overhead per submission (everything
+except the student's own compute) ≤ 100 ms median.
 Run: .venv/bin/python bench/bench_sandbox.py [--n 40]
 """
 from __future__ import annotations
@@ -51,12 +52,17 @@ def bench_cells(n: int) -> None:
                          [], 5, "f")
             trips.append(time.perf_counter() - t)
         cell.kill()
-    raw = []
+    raw, layers = [], {}
     for _ in range(n):
         t = time.perf_counter()
         cell = zygote._finish(zygote._request(want))  # no spare: fork, protections, ready, all waited for
         raw.append(time.perf_counter() - t)
+        for name, ms in cell.timings.items():
+            layers.setdefault(name, []).append(ms / 1000)
         cell.kill()
+    print("cost of each layer, measured in the cell (zygote: once per zygote, not per cell):")
+    for name, values in layers.items():
+        line(f"  {name}", values)
     line("cell start, raw (fork → protections → ready)", raw)
     line("cell start as the harness sees it (spare forked ahead)", starts)
     line("round trip of a small call", trips)

@@ -1,8 +1,12 @@
 """What each CLI command does, given parsed arguments; returns an exit code."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,15 +79,23 @@ def check(args) -> int:
     a = assignments.load(name)
     if not args.notebook.is_file():
         raise UsageError(f"no such notebook: {args.notebook}")
-    run = runner.RunSpec(a, runner.resolve_device(args.device), public_only=True,
-                         hidden=runner.hidden_roots([args.notebook]))
-    context = runner.Context(run)
     results = []
-    try:
-        runner.run_tests([prepare(args.notebook, a)], context, results.append)
-    finally:
-        context.close()
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as work:
+        copy = Path(work) / args.notebook.name  # graded from an empty working folder; the workspace is hidden
+        shutil.copyfile(args.notebook, copy)
+        run = runner.RunSpec(a, runner.resolve_device(args.device), public_only=True,
+                             hidden=runner.hidden_roots([args.notebook]) + _private_places(args.notebook))
+        context = runner.Context(run)
+        try:
+            prep = dataclasses.replace(prepare(copy, a), path=args.notebook)  # reported as the student named it
+            runner.run_tests([prep], context, results.append)
+        finally:
+            context.close()
     result = results[0]
+    lacking = _not_applied(result.protections)
+    if lacking:
+        _say(f"sandbox: could not apply here: {', '.join(lacking)} (`grader doctor` explains each; as root on "
+             "Linux all apply)")
     if args.format == "json":
         print(json.dumps(export.gradescope(result), indent=2, ensure_ascii=False))
     elif args.format == "junit":
@@ -96,6 +108,25 @@ def check(args) -> int:
         print(terminal.summary(result, color=sys.stdout.isatty()))
     ok = result.status == "graded" and all(t.outcome in (PASSED, SKIPPED) for t in result.tests)
     return 0 if ok else EXIT_TESTS_FAILED
+
+
+def _private_places(notebook: Path) -> tuple[str, ...]:
+    """What a local check hides besides the notebook's folder: HOME and the enclosing repository (.git)."""
+    places = {str(Path.home())}
+    for folder in Path(os.path.realpath(notebook)).parents:
+        if (folder / ".git").exists():
+            places.add(str(folder))
+            break
+    return tuple(sorted(p for p in places if p != "/"))
+
+
+def _not_applied(applied) -> list[str]:
+    from grader.sandbox.spec import LAYERS
+
+    applied = set(applied)
+    alternatives = {"hide": "minimal-root", "userns": "uid"}  # a fallback is not missing when the better one applied
+    return [n for n in LAYERS if n not in applied and alternatives.get(n) not in applied
+            and not (n == "minimal-root" and "hide" in applied and "uid" in applied)]
 
 
 def _guess_assignment(path: Path) -> str:
@@ -172,6 +203,8 @@ def doctor(args) -> int:
     for name, meaning in LAYERS.items():
         mark = "applied    " if name in applied else "NOT applied"
         print(f"  {mark} {name:<16}{'*' if name in PROTECTIONS else ' '} {meaning}")
+    print(f"host: cgroup {_cgroup_layout()}; Landlock ABI {_landlock_abi()}; "
+          f"{'root' if os.geteuid() == 0 else 'not root (grader check mode: user namespace)'}")
     return 0
 
 
@@ -179,3 +212,17 @@ def similar(args) -> int:
     from grader.similar import similar as run
 
     return run(args)
+
+
+def _cgroup_layout() -> str:
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        return "v2 (memory.max, pids.max, cpu.max)"
+    if os.path.exists("/sys/fs/cgroup/memory/cgroup.procs"):
+        return "v1 or hybrid (memory, pids, cpu, cpuacct controllers)"
+    return "none found"
+
+
+def _landlock_abi() -> int:
+    from grader.sandbox.inside.syscalls import landlock_abi
+
+    return landlock_abi()

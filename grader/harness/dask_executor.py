@@ -1,13 +1,11 @@
 """Grading on a Dask distributed cluster: one task per submission, results streamed back.
 
-Each Dask worker keeps one grading context (warm zygotes, its own sandbox uid) in a module global for
+Each Dask worker keeps one grading context (warm zygotes, a sandbox uid claimed host-wide) in a module global for
 as long as it lives, so only the first task on a worker pays for ``import torch``. Results come back to
 the machine that runs ``grader grade`` and go into its gradebook as each task finishes.
 Every worker needs the grader installed and the assignment folder at the same path (a shared checkout).
 """
 from __future__ import annotations
-
-import zlib
 
 from grader.errors import UsageError
 from grader.harness.runner import Context, RunSpec, run_tests
@@ -18,10 +16,10 @@ _CONTEXTS: dict = {}
 
 
 def _slot() -> int:
-    from distributed import get_worker
+    """This worker's slot: the offset of the sandbox uid it holds on this host (a lock, never a name hash)."""
+    from grader.sandbox import hostlock
 
-    name = get_worker().name
-    return name if isinstance(name, int) and 0 <= name < 1000 else zlib.crc32(str(name).encode()) % 1000
+    return hostlock.claim_uid() - hostlock.UID_BASE
 
 
 def grade_one(prep: Prepared, run: RunSpec) -> SubmissionResult:

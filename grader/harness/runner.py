@@ -2,7 +2,7 @@
 
 A :class:`RunSpec` says what a run grades and how (assignment, device, public tests only, the folders cells
 must not see); it is built once by a command and shipped unchanged to every worker. A :class:`Context` is
-what one worker holds for it: its slot (and so its sandbox uid), its warm zygotes, the :class:`CellSpec` its
+what one worker holds for it: its slot, its sandbox uid (claimed host-wide), its warm zygotes, the :class:`CellSpec` its
 cells ask for, and the reference (loaded only when a test asks). :func:`run_tests` grades a list of prepared
 submissions in one pytest session.
 """
@@ -19,14 +19,16 @@ import pytest
 from grader import __version__
 from grader.assignment import Assignment
 from grader.errors import GraderError, UsageError
+from grader.harness.fairness import RerunStarved
 from grader.harness.plugin import GradingPlugin
 from grader.harness.session import StudentSandbox
 from grader.intake.prepare import Prepared
+from grader.sandbox import hostlock
 from grader.sandbox.client import Zygote
 from grader.sandbox.spec import CellSpec
 
 INNER_INI = Path(__file__).with_name("inner_pytest.ini")
-UID_BASE = 61000
+UID_BASE = hostlock.UID_BASE
 
 
 def resolve_device(device: str) -> str:
@@ -71,13 +73,13 @@ class RunSpec:
     def version(self) -> str:
         return __version__
 
-    def cell_spec(self, slot: int) -> CellSpec:
-        """What every cell of worker ``slot`` asks its zygote for."""
+    def cell_spec(self, uid: int) -> CellSpec:
+        """What every cell of a worker whose sandbox uid is ``uid`` asks its zygote for."""
         hide = {str(self.assignment.root.resolve()), "/root", "/home", *self.hidden}
         expose = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
         expose |= {os.path.realpath(p) for p in sys.path if "-packages" in p and os.path.isdir(p)}
         return CellSpec(device=self.device, privileged=os.environ.get("GRADER_UNPRIVILEGED") != "1",
-                        uid=UID_BASE + slot, hide=tuple(sorted(hide)), expose=tuple(sorted(expose)))
+                        uid=uid, hide=tuple(sorted(hide)), expose=tuple(sorted(expose)))
 
 
 class ZygotePool:
@@ -117,7 +119,8 @@ class Context:
 
     @functools.cached_property
     def spec(self) -> CellSpec:
-        return self.run.cell_spec(self.slot)
+        """The uid is this process's, claimed host-wide (:func:`hostlock.claim_uid`): never a neighbour's."""
+        return self.run.cell_spec(hostlock.claim_uid() if os.geteuid() == 0 else UID_BASE)
 
     def sandbox_for(self, prep: Prepared) -> StudentSandbox:
         self.zygotes.start(*self.assignment.hash_seeds)
@@ -153,7 +156,7 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
     plugin = GradingPlugin(prepared, context, on_result)
     args = [str(d) for d in context.assignment.test_dirs(context.run.public_only)]
     args += ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), *_PYTEST_ARGS]
-    code = pytest.main(args, plugins=[plugin])
+    code = pytest.main(args, plugins=[plugin, RerunStarved(plugin)])
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if plugin.collect_errors:

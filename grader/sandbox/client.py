@@ -1,7 +1,8 @@
 """The parent's end of the sandbox: a warm zygote per worker and the cells forked from it.
 
 :class:`Zygote` starts ``python -m grader.sandbox.inside.zygote`` once with a scrubbed environment; :meth:`Zygote.cell`
-forks a :class:`Cell` in milliseconds. A cell call carries a deadline enforced here, from outside:
+forks a :class:`Cell` in milliseconds. A cell call carries a budget enforced here, from outside (the cell's CPU
+time, wall-clock as the outer guard: :mod:`grader.sandbox.budget`):
 a late, garbled or oversized reply, a crash or an exit kills the cell and raises :class:`CellDied`,
 which the tests report as a failure; the next call needs a fresh cell. Output is drained while
 waiting and kept up to a cap; a flood kills the cell.
@@ -15,11 +16,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import weakref
 
 from grader.errors import GraderError
+from grader.sandbox import hostlock
 from grader.sandbox import wire as _wire
+from grader.sandbox.budget import Budget, CpuClock
 from grader.sandbox.spec import CellSpec
 
 MAX_REPLY_BYTES = 64 << 20
@@ -33,9 +35,10 @@ CALLABLE = object()  # the reply to an attribute read that names a method or fun
 class CellDied(Exception):
     """The cell crashed, exited, timed out, flooded output or broke the protocol."""
 
-    def __init__(self, message: str, timed_out: bool = False):
+    def __init__(self, message: str, timed_out: bool = False, starved: bool = False):
         super().__init__(message)
         self.timed_out = timed_out
+        self.starved = starved  # timed out on the wall-clock guard while the host was overloaded
 
 
 class StudentException(Exception):
@@ -100,7 +103,7 @@ class Zygote:
             chan_parent.close()
             os.close(out_r)
             raise GraderError(f"could not start a sandboxed cell: {reply.get('error', 'no pid')}")
-        cell = Cell(reply["pid"], chan_parent, out_r, spec.start_timeout)
+        cell = Cell(reply["pid"], chan_parent, out_r, spec.start_timeout, reply.get("cpu_file"))
         self.cells.add(cell)
         return cell
 
@@ -123,31 +126,35 @@ class Zygote:
 
 
 def _package_root() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The folder holding the ``grader`` package this parent runs (grader/sandbox/client.py: three levels up)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Cell:
     """One sandboxed child serving calls; every method that talks to it may raise CellDied."""
 
-    def __init__(self, pid: int, sock: socket.socket, out_fd: int, start_timeout: float):
+    def __init__(self, pid: int, sock: socket.socket, out_fd: int, start_timeout: float, cpu_file: str | None = None):
         self.pid, self.sock, self.out_fd = pid, sock, out_fd
+        self.cpu_clock = CpuClock(pid, cpu_file)  # a call's budget is the cell's CPU time (wall-clock guards it)
         self.alive = True
         self.student_seconds = 0.0  # as reported by the cell: for benchmarks only, never for grading
         self.output = bytearray()
         self.output_total = 0
         self.sock.setblocking(False)
         os.set_blocking(out_fd, False)
-        header, _ = self._recv(time.monotonic() + start_timeout, "starting the sandbox")
+        header, _ = self._recv(Budget(start_timeout), "starting the sandbox")
         self.protections: tuple[str, ...] = tuple(str(p) for p in header.get("protections", []))[:40]
+        self.timings = header.get("timings") if type(header.get("timings")) is dict else {}  # benchmarks only
 
     # -- public calls
     def request(self, header: dict, buffers: list[bytes], timeout: float, what: str):
         """Send one request, wait for its reply; returns the decoded value or raises."""
         if not self.alive:
             raise CellDied("the sandbox was already stopped")
-        deadline = time.monotonic() + timeout
-        self._send(_wire.pack(header, buffers), deadline, what)
-        reply, replies = self._recv(deadline, what)
+        deadline = Budget(timeout, self.cpu_clock)
+        with hostlock.calling():
+            self._send(_wire.pack(header, buffers), deadline, what)
+            reply, replies = self._recv(deadline, what)
         if type(reply.get("t")) is float:
             self.student_seconds += reply["t"]
         if reply.get("ok") is True:
@@ -190,7 +197,7 @@ class Cell:
                 os.close(self.out_fd)
 
     # -- plumbing
-    def _send(self, data: bytes, deadline: float, what: str) -> None:
+    def _send(self, data: bytes, deadline: Budget, what: str) -> None:
         view = memoryview(data)
         with selectors.DefaultSelector() as sel:
             sel.register(self.sock, selectors.EVENT_WRITE)
@@ -204,7 +211,7 @@ class Cell:
                 except OSError:
                     self._died(what, "stopped while receiving its input")
 
-    def _recv(self, deadline: float, what: str):
+    def _recv(self, deadline: Budget, what: str):
         with selectors.DefaultSelector() as sel:
             sel.register(self.sock, selectors.EVENT_READ)
             sel.register(self.out_fd, selectors.EVENT_READ)
@@ -213,7 +220,7 @@ class Cell:
             except _wire.ProtocolError as exc:
                 self._died(what, f"sent a malformed reply ({exc})")
 
-    def _read(self, sel, n: int, deadline: float, what: str) -> bytes:
+    def _read(self, sel, n: int, deadline: Budget, what: str) -> bytes:
         buf = bytearray()
         while len(buf) < n:
             self._wait(sel, deadline, what)
@@ -228,12 +235,12 @@ class Cell:
             buf += chunk
         return bytes(buf)
 
-    def _wait(self, sel, deadline: float, what: str) -> None:
+    def _wait(self, sel, deadline: Budget, what: str) -> None:
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            left = deadline.left()
+            if left is None:
                 self._died(what, "did not finish in time (is there an infinite loop, or a call that waits?)",
-                           timed_out=True)
+                           timed_out=True, starved=deadline.starved())
             events = sel.select(left)
             if any(key.fileobj == self.out_fd for key, _ in events):
                 self._drain()
@@ -255,6 +262,6 @@ class Cell:
             if self.output_total > MAX_OUTPUT and self.alive:
                 self._died("printing", f"printed more than {MAX_OUTPUT >> 20} MiB of output")
 
-    def _died(self, what: str, why: str, timed_out: bool = False):
+    def _died(self, what: str, why: str, timed_out: bool = False, starved: bool = False):
         self.kill()
-        raise CellDied(f"{what}: the code {why}", timed_out) from None
+        raise CellDied(f"{what}: the code {why}", timed_out, starved) from None

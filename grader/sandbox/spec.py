@@ -18,9 +18,14 @@ PROTECTIONS = ("netns", "pidns", "mountns", "uid")  # what official grades requi
 LAYERS = {
     "userns": "a user namespace of its own (no root needed)",
     "netns": "a network namespace of its own: no network at all",
+    "ipcns": "an IPC namespace of its own: SysV shared memory, queues, semaphores and POSIX queues die with it",
+    "utsns": "a UTS namespace of its own: its own host name",
+    "cgroupns": "a cgroup namespace of its own: it sees only its own cgroup, by no host name",
     "pidns": "a pid namespace of its own: sees and signals only its own processes, all killed with it",
     "mountns": "a mount namespace of its own",
-    "hide": "the project, home folders, inputs and outputs hidden under empty tmpfs",
+    "minimal-root": "a root of its own (pivot_root): only the interpreter, its libraries and site-packages "
+                    "read-only, /tmp, /proc and /dev/null, zero, urandom (and NVIDIA nodes on CUDA)",
+    "hide": "fallback without a minimal root: home, the workspace and .git hidden under empty tmpfs",
     "private-tmp": "a private, size-capped /tmp",
     "proc": "its own /proc",
     "close-fds": "no descriptor inherited from the grader but its channel",
@@ -31,7 +36,13 @@ LAYERS = {
     "rlimit-nofile": "an open-files limit",
     "rlimit-nproc": "a process-count limit",
     "rlimit-as": "an address-space limit",
-    "uid": "an unprivileged uid that cannot read the grader's files",
+    "cgroup-memory": "a memory limit on the whole cell (every process it starts), CUDA cells too",
+    "cgroup-pids": "a process-count limit on the whole cell, enforced even for root",
+    "cgroup-cpu": "a CPU share limit on the whole cell, and its CPU time counted for the call budget",
+    "uid": "an unprivileged uid, unique to this grader on this host, that cannot read the grader's files",
+    "no-new-privs": "no_new_privs: no setuid or file capability can raise its privileges",
+    "landlock": "Landlock: it can write only in its own working folder",
+    "seccomp": "a seccomp filter: no ptrace, keyrings, bpf, io_uring, mounts, namespaces or non-local sockets",
     "clean-env": "a scrubbed environment",
     "stdin-devnull": "stdin from /dev/null",
 }
@@ -51,6 +62,7 @@ class CellSpec:
     file_bytes: int = 16 << 20
     open_files: int = 256
     processes: int = 256
+    cpus: float = 1.0  # the cell's CPU bandwidth limit (cgroup), in cores
     tmp_bytes: int = 64 << 20
     start_timeout: float = 10.0
 

@@ -2,8 +2,11 @@
 
 A layer is a function ``(spec) -> names applied``; it applies what the OS allows and returns the names
 (see :data:`grader.sandbox.spec.LAYERS`) of what is now in force, so every result says what protected it.
-``BEFORE_FORK`` runs in the first child, still root, and creates the namespaces; ``INSIDE`` runs in the
-process that will run student code (pid 1 of its new pid namespace). The order is the list.
+:func:`prepare_zygote` runs once per zygote (cgroup parents, the seccomp program, the minimal root);
+``BEFORE_FORK`` runs in the first child, still root: the cell's cgroup, its namespaces, its /tmp;
+``INSIDE`` runs in the process that will run student code (pid 1 of its new pid namespace), ending with
+no_new_privs, Landlock and seccomp. The order is the list. The layers live in :mod:`.cgroups`,
+:mod:`.namespaces`, :mod:`.rootfs` and :mod:`.syscalls`; the small ones are here.
 Nothing here imports lazily: after the uid drop the grader's files are unreadable.
 """
 from __future__ import annotations
@@ -11,31 +14,27 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import time
 from typing import Callable
 
+from grader.sandbox.inside import cgroups, namespaces, rootfs, syscalls
 from grader.sandbox.spec import CellSpec
 
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x20000000, 0x40000000, 0x10000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 WORKDIR = "/tmp/cell"
 
 Layer = Callable[[CellSpec], list]
-
-
-def _mount(source, target, fstype, flags, data=None) -> None:
-    enc = (lambda s: s.encode() if s is not None else None)
-    if _libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)):
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+TIMINGS: dict[str, float] = {}  # layer -> ms in this process (the cell reports them: benchmarks only)
 
 
 def apply(layers: tuple[Layer, ...], spec: CellSpec) -> list[str]:
     """Apply ``layers`` in order; what they applied is recorded with every result."""
     applied: list[str] = []
     for layer in layers:
+        started = time.perf_counter()
         applied += layer(spec)
+        TIMINGS[f"{layer.__module__.rsplit('.', 1)[-1]}.{layer.__name__}"] = (time.perf_counter() - started) * 1000
     return applied
 
 
@@ -48,74 +47,34 @@ def die_with_parent(parent_pid: int) -> list[str]:
 
 
 def close_inherited_fds(keep: set[int]) -> list[str]:
-    """Close every descriptor but ``keep`` and 0-2: nothing of the zygote's (its control socket!) reaches a cell."""
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd > 2 and fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    """Close every descriptor but ``keep`` and 0-2: nothing of the zygote's (its control socket!) reaches a cell.
+    (close_range between the kept ones: it needs no /proc, which the zygote's minimal root does not have.)"""
+    low = 3
+    for fd in sorted(f for f in keep if f >= 3):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     return ["close-fds"]
+
+
+# ---------------------------------------------------------------- once per zygote, before any cell
+
+def prepare_zygote(spec: CellSpec) -> None:
+    """What every cell shares, made once: the cgroup parents, the seccomp program, the minimal root (last:
+    it leaves the host's file system for good)."""
+    for name, step in (("cgroups.prepare", cgroups.prepare), ("syscalls.build", syscalls.build),
+                       ("rootfs.prepare", lambda: rootfs.prepare(spec))):
+        started = time.perf_counter()
+        step()
+        TIMINGS[f"zygote:{name}"] = (time.perf_counter() - started) * 1000
 
 
 # ---------------------------------------------------------------- before the fork into the pid namespace
 
-def _privileged(spec: CellSpec) -> bool:
-    return os.geteuid() == 0 and spec.privileged
-
-
-def enter_namespaces(spec: CellSpec) -> list[str]:
-    """New net, mount and pid namespaces (root); without root a user namespace still gives a private network."""
-    if not _privileged(spec):
-        return ["userns", "netns"] if _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 else []
-    if _libc.unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) != 0:
-        return []
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    return ["netns", "pidns", "mountns"]
-
-
-def _own_mount_namespace() -> bool:
-    """True only in a mount namespace that is not the zygote's: never mount anything over the host's."""
-    try:
-        return os.readlink("/proc/self/ns/mnt") != os.readlink(f"/proc/{os.getppid()}/ns/mnt")
-    except OSError:
-        return False
-
-
-def hide_folders(spec: CellSpec) -> list[str]:
-    """Hide ``spec.hide`` under empty tmpfs and a private /tmp, then bind ``spec.expose`` back read-only."""
-    if not _privileged(spec) or not _own_mount_namespace():
-        return []
-    keep = {}
-    for path in spec.expose:
-        if os.path.isdir(path):
-            keep[path] = os.open(path, os.O_PATH | os.O_DIRECTORY)
-    for path in sorted(set(spec.hide), key=lambda p: p.count("/")):
-        if os.path.isdir(path) and not os.path.islink(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):  # before the binds: a checkout under /tmp stays visible
-        if os.path.isdir(tmp):
-            _mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec.tmp_bytes},mode=1777")
-    for path, fd in keep.items():
-        os.makedirs(path, exist_ok=True)
-        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-        _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC)
-        os.close(fd)
-    return ["hide", "private-tmp"]
-
-
-BEFORE_FORK: tuple[Layer, ...] = (enter_namespaces, hide_folders)
+BEFORE_FORK: tuple[Layer, ...] = (cgroups.enter, namespaces.enter, rootfs.private_tmp, rootfs.hide_folders)
 
 
 # ---------------------------------------------------------------- in the cell, before any student code
-
-def mount_proc(spec: CellSpec) -> list[str]:
-    if not _privileged(spec) or os.getpid() != 1:  # only as init of a new pid (and mount) namespace
-        return []
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
-    return ["proc"]
-
 
 def new_session(spec: CellSpec) -> list[str]:
     os.setsid()
@@ -126,7 +85,7 @@ def set_rlimits(spec: CellSpec) -> list[str]:
     limits = [("rlimit-core", resource.RLIMIT_CORE, 0), ("rlimit-cpu", resource.RLIMIT_CPU, spec.cpu_seconds),
               ("rlimit-fsize", resource.RLIMIT_FSIZE, spec.file_bytes),
               ("rlimit-nofile", resource.RLIMIT_NOFILE, spec.open_files)]
-    if _privileged(spec):
+    if namespaces.privileged(spec):
         limits.append(("rlimit-nproc", resource.RLIMIT_NPROC, spec.processes))
     if spec.memory_bytes and not spec.device.startswith("cuda"):  # CUDA maps far more address space than it uses
         with open("/proc/self/statm") as f:
@@ -146,7 +105,7 @@ def drop_privileges(spec: CellSpec) -> list[str]:
     """A private working folder, then the unprivileged uid (root only); dying with the parent is set after."""
     os.makedirs(WORKDIR, exist_ok=True)
     applied = []
-    if _privileged(spec):
+    if namespaces.privileged(spec):
         os.chown(WORKDIR, spec.uid, spec.uid)
         os.chmod(WORKDIR, 0o700)
         os.setgroups([])
@@ -171,5 +130,20 @@ def stdin_from_devnull(spec: CellSpec) -> list[str]:
     return ["stdin-devnull"]
 
 
-INSIDE: tuple[Layer, ...] = (mount_proc, new_session, set_rlimits, drop_privileges, clean_environment,
-                             stdin_from_devnull)
+def close_zygote_fds(spec: CellSpec) -> list[str]:
+    """The cgroup folders the first child kept open are not the cell's."""
+    for fd in cgroups.fds():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    return []
+
+
+def restrict_writes(spec: CellSpec) -> list[str]:
+    return syscalls.landlock(spec, WORKDIR)
+
+
+INSIDE: tuple[Layer, ...] = (namespaces.enter_cgroup, rootfs.mount_proc, close_zygote_fds, new_session, set_rlimits,
+                             drop_privileges, clean_environment, stdin_from_devnull, syscalls.no_new_privs,
+                             restrict_writes, syscalls.seccomp)

@@ -2,10 +2,12 @@
 
 Started once per worker as ``python -m grader.sandbox.inside.zygote FD`` with a scrubbed environment, before any
 test, reference or expected value is loaded anywhere, it imports torch (never initialising CUDA),
-the cell server and the protections, then forks a cell per request. A request (a
+the cell server and the protections, then forks a cell per request. On the first request it prepares what
+all its cells share (:func:`~grader.sandbox.inside.protect.prepare_zygote`: it then lives in the minimal
+root itself, with the host's file system gone). A request (a
 :class:`~grader.sandbox.spec.CellSpec` as JSON) arrives on the control socket with two descriptors
 attached (the cell's channel and its output pipe); the reply
-is the cell's pid as the parent sees it, or an error. The zygote holds nothing secret.
+is the cell's pid as the parent sees it and the host path of its CPU-time counter, or an error. The zygote holds nothing secret.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import socket
 import sys
 
 from grader.sandbox import wire
-from grader.sandbox.inside import protect, server
+from grader.sandbox.inside import cgroups, protect, server
 from grader.sandbox.spec import CellSpec
 
 
@@ -38,8 +40,8 @@ def _reap(*_):
         pass
 
 
-def _spawn(spec: CellSpec, chan_fd: int, out_fd: int) -> int:
-    """Fork the cell; returns its pid (the pid-namespace init when namespaces apply)."""
+def _spawn(spec: CellSpec, chan_fd: int, out_fd: int) -> dict:
+    """Fork the cell; returns its pid (the pid-namespace init when namespaces apply) and its CPU-time file."""
     report_r, report_w = os.pipe()
     zygote = os.getpid()
     pid = os.fork()
@@ -47,31 +49,34 @@ def _spawn(spec: CellSpec, chan_fd: int, out_fd: int) -> int:
         os.close(report_w)
         with os.fdopen(report_r, "rb") as f:
             data = f.read()
-        return json.loads(data)["pid"] if data else -1
-    # first child: still privileged
+        return json.loads(data) if data else {"pid": -1}
+    # first child: still privileged; it stays outside the cell to remove the cell's cgroup when it is gone
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.close(report_r)
-        applied = protect.close_inherited_fds({chan_fd, out_fd, report_w}) + protect.die_with_parent(zygote)
+        applied = protect.close_inherited_fds({chan_fd, out_fd, report_w} | cgroups.fds())
+        applied += protect.die_with_parent(zygote)
         applied += protect.apply(protect.BEFORE_FORK, spec)
         pidns = "pidns" in applied
         cell = os.fork() if pidns else 0
         if cell:
-            os.write(report_w, json.dumps({"pid": cell}).encode())
+            cgroups.leave()
+            os.write(report_w, json.dumps({"pid": cell, "cpu_file": cgroups.cpu_file()}).encode())
             os.close(report_w)
             os.close(chan_fd)
             os.close(out_fd)
-            os.waitpid(cell, 0)
+            os.waitpid(cell, 0)  # pid 1 of its namespace: when it is gone, every process of the cell is gone
+            cgroups.remove()
             os._exit(0)
         if not pidns:
-            os.write(report_w, json.dumps({"pid": os.getpid()}).encode())
+            os.write(report_w, json.dumps({"pid": os.getpid(), "cpu_file": cgroups.cpu_file()}).encode())
         os.close(report_w)
         applied += protect.apply(protect.INSIDE, spec)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         os.close(out_fd)
         sock = socket.socket(fileno=chan_fd)
-        sock.sendall(wire.pack({"ready": True, "protections": sorted(set(applied))}, []))
+        sock.sendall(wire.pack({"ready": True, "protections": sorted(set(applied)), "timings": protect.TIMINGS}, []))
         server.serve(sock, spec.device)
     except BaseException as exc:  # noqa: BLE001
         try:
@@ -90,6 +95,14 @@ def main() -> None:
         control.sendall(b"ready\n")
     except OSError:  # the parent closed before it needed us
         return
+    try:
+        _serve(control)
+    finally:
+        cgroups.sweep_own()  # the spare cgroup, and any a failed cell left
+
+
+def _serve(control: socket.socket) -> None:
+    prepared = False
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
@@ -100,8 +113,11 @@ def main() -> None:
         if not msg:
             return
         try:
-            pid = _spawn(CellSpec.from_json(msg), fds[0], fds[1])
-            reply = {"pid": pid}
+            spec = CellSpec.from_json(msg)
+            if not prepared:  # once: cgroup parents, the seccomp program, pivot_root into the minimal root
+                protect.prepare_zygote(spec)
+                prepared = True
+            reply = _spawn(spec, fds[0], fds[1])
         except Exception as exc:  # noqa: BLE001 - report, keep serving
             reply = {"error": repr(exc)}
         finally:
@@ -111,6 +127,9 @@ def main() -> None:
                 except OSError:
                     pass
         control.sendall(json.dumps(reply).encode() + b"\n")
+        if prepared:
+            cgroups.take_spare()
+            cgroups.make_spare(spec)  # the next cell's cgroup, while the parent uses this one
 
 
 if __name__ == "__main__":

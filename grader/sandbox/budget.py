@@ -1,0 +1,72 @@
+"""A call's time budget, counted fairly: the cell's CPU time against the limit, wall-clock as the outer guard.
+
+A busy host slows a cell down without the cell's fault, so what a call may spend is CPU time, read from the
+cell's cgroup (``cpuacct.usage`` on v1, ``cpu.stat`` on v2) or, without one, from ``/proc/PID/stat``.
+Wall-clock still bounds every call (a cell that sleeps or blocks uses no CPU): :data:`GUARD_FACTOR` times the
+limit, plus a second. A call stopped by the wall guard while the host was overloaded is *starved*: the
+harness reruns its test once, alone, before it counts against the student.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from grader.sandbox import hostlock
+
+GUARD_FACTOR = 2.0
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+class CpuClock:
+    """CPU seconds used so far by one cell (all of its processes where a cgroup counts them)."""
+
+    def __init__(self, pid: int, cpu_file: str | None):
+        self.pid, self.cpu_file = pid, cpu_file
+        self.last = 0.0
+
+    def __call__(self) -> float:
+        try:
+            if self.cpu_file and self.cpu_file.endswith("cpu.stat"):
+                with open(self.cpu_file) as f:
+                    usec = next(int(line.split()[1]) for line in f if line.startswith("usage_usec"))
+                self.last = usec / 1e6
+            elif self.cpu_file:
+                with open(self.cpu_file) as f:
+                    self.last = int(f.read()) / 1e9
+            else:
+                with open(f"/proc/{self.pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                self.last = sum(int(v) for v in fields[11:15]) / _TICK  # utime stime cutime cstime
+        except (OSError, ValueError, StopIteration, IndexError):
+            pass  # the cell is gone: its last reading stands
+        return self.last
+
+
+class Budget:
+    """``seconds`` of the cell's CPU time, within ``seconds * GUARD_FACTOR + 1`` of wall-clock time.
+    Without a clock (starting a cell) it is a plain wall-clock deadline of ``seconds``."""
+
+    def __init__(self, seconds: float, clock: CpuClock | None = None):
+        self.seconds, self.clock = seconds, clock
+        self.start = time.monotonic()
+        self.cpu0 = clock() if clock else 0.0
+        self.guard = self.start + (seconds * GUARD_FACTOR + 1 if clock else seconds)
+        self.why = ""
+
+    def left(self) -> float | None:
+        """Seconds to wait before looking again; None once the budget is spent (``why`` says which)."""
+        now = time.monotonic()
+        if now >= self.guard:
+            self.why = "wall"
+            return None
+        if self.clock is None:
+            return self.guard - now
+        used = self.clock() - self.cpu0
+        if used >= self.seconds:
+            self.why = "cpu"
+            return None
+        return min(self.guard - now, max((self.seconds - used) / 2, 0.005))  # it may run on two cores
+
+    def starved(self) -> bool:
+        """Stopped by the wall guard, not by its own CPU use, while the host was overloaded."""
+        return self.why == "wall" and self.clock is not None and hostlock.overloaded()
