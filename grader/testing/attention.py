@@ -81,19 +81,21 @@ def build(student, d_model: int, num_heads: int, device: str = "cpu"):
     forms = [("explicit arguments", (), {"d_model": d_model, "num_heads": num_heads}),
              ("explicit arguments", (d_model, num_heads), {}), ("course globals", (), {}),
              ("arguments (num_heads, d_model)", (num_heads, d_model), {})]
-    first = None
+    first = error = None
     for style, args, kwargs in forms:
         try:
             module = student.MultiheadAttention(*args, **kwargs)
         except StudentError as exc:
             if not _signature_error(exc):
-                raise
+                error = error or exc  # their own error, or sizes in another order: try the other forms first
             continue
         first = first or (module, style)
         shapes = _shapes(module) if args else None  # positional sizes may be in another order: check
         if shapes is None or any(d_model in s for s in shapes):
             break
     else:
+        if first is None and error is not None:
+            raise error
         if first is None:
             raise StudentError(f"MultiheadAttention could not be built with d_model={d_model}, num_heads={num_heads} "
                                "in any accepted way: __init__(self, d_model, num_heads), or __init__(self) with the "
