@@ -146,7 +146,7 @@ def _by_structure(theirs: dict, state: dict):
             mapped[f"{prefix}.weight"], mapped[f"{prefix}.bias"] = state[f"{ours}.weight"], state[f"{ours}.bias"]
         return mapped, "by structure (" + ", ".join(f"{o}→{p}" for o, p in zip(("w_q", "w_k", "w_v", "w_0"), full)) + ")"
     heads = [p for p, s in layers.items() if len(s) == 2 and s["weight"][1:] == (D,) and s["weight"][0] < D]
-    if len(full) != 1 or len(heads) + 1 != len(layers) or len(heads) % 3:
+    if len(full) != 1 or not heads or len(heads) + 1 != len(layers) or len(heads) % 3:
         return None
     by_role: dict[str, list[str]] = {r: [] for r in ROLES}
     for prefix in heads:
@@ -502,7 +502,8 @@ def tokens_with_padding(B, L, lengths, seed=0, pad_id=0):
 # ---------------------------------------------------------------- masks
 
 def mask_text(mask: torch.Tensor) -> str:
-    return str(mask.int().tolist()) if mask.numel() <= 64 else f"a {tuple(mask.shape)} mask"
+    """A mask as 0/1 lists when it is small enough to read, else "" (never two texts that look the same)."""
+    return str(mask.bool().int().tolist()) if mask.numel() <= 64 else ""
 
 
 def expect_mask(got, expected: torch.Tensor, what: str, wrong: dict | None = None,
@@ -521,8 +522,11 @@ def expect_mask(got, expected: torch.Tensor, what: str, wrong: dict | None = Non
         raise feedback(f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}.", hint=hint)
     differ = (got.bool() != expected.bool()).nonzero()
     first = differ[0]
+    shown = (mask_text(expected), mask_text(got))
+    lists = f"\nExpected: {shown[0]}\nGot:      {shown[1]}" if shown[0] != shown[1] else ""
     raise feedback(f"{what} is wrong at {len(differ)} of {expected.numel()} positions, first at {_where(first)}: "
-                   f"expected {bool(expected[tuple(first)])}, got {bool(got.bool()[tuple(first)])} ({convention}).\nExpected: {mask_text(expected)}\nGot:      {mask_text(got)}", hint=hint)
+                   f"expected {bool(expected[tuple(first)])}, got {bool(got.bool()[tuple(first)])} ({convention})."
+                   + lists, hint=hint)
 
 
 def nopeak(L: int, diagonal: int = 0) -> torch.Tensor:

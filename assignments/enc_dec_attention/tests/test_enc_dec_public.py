@@ -18,4 +18,4 @@ def test_src_mask(student):
 def test_cross_attention_values(student, reference, device):
     """Decoder queries (2, 4, 16) attend to encoder output (2, 7, 16) under the source mask."""
     ac.check_values(student, reference, 2, 4, 7, 16, 4, device, mask=(SRC != 0).unsqueeze(1),
-                    names=("keys_from_decoder", "scale_d_model", "no_scale", "mask_inverted"))
+                    names=("keys_from_decoder", "scale_d_model", "no_scale", "mask_inverted", "fill_zero"))
