@@ -96,6 +96,16 @@ def test_no_hint_names_a_mistake_the_submission_does_not_have(graded):
         assert set(hints_in(data)) <= allowed, (sid, set(hints_in(data)) - allowed)
 
 
+def test_expected_and_got_never_print_the_same(graded):
+    name, out = graded
+    for sid, data in results(out, name).items():
+        for t in data["tests"]:
+            lines = t["output"].split("\n")
+            expected = [line[len("Expected: "):] for line in lines if line.startswith("Expected: ")]
+            got = [line[len("Got:      "):] for line in lines if line.startswith("Got:      ")]
+            assert not set(expected) & set(got), (sid, t["name"], expected)
+
+
 @pytest.mark.parametrize("name", sorted(HINTS))
 def test_sample_cohort(name, tmp_path):
     proc = run_cli("grade", ROOT / "submissions" / name, "--assignment", name, "--out", tmp_path)

@@ -179,9 +179,12 @@ def load_weights(module, state: dict) -> str:
     found = _by_structure(theirs, state) if type(theirs) is dict else None
     if found is None:
         D = state["w_q.weight"].shape[0]
+        ours = {k: tuple(v.shape) for k, v in state.items()}
+        got = {k: tuple(v.shape) if type(v) is torch.Tensor else describe(v) for k, v in theirs.items()} \
+            if type(theirs) is dict else describe(theirs)
         raise feedback(f"The reference's weights could not be loaded into your module, by name or by structure "
-                       f"(four nn.Linear({D}, {D}) layers with bias, in the order q, k, v, output).",
-                       expected=sorted(state), got=sorted(theirs) if type(theirs) is dict else describe(theirs))
+                       f"(four nn.Linear({D}, {D}) layers with bias, in the order q, k, v, output). Parameter shapes:",
+                       expected=ours, got=got)
     mapped, how = found
     module.load_state_dict.for_effect(mapped)
     note(f"Your layers have other names than w_q, w_k, w_v, w_0: the reference weights were loaded {how}.")
