@@ -2,46 +2,28 @@
 import pytest
 import torch
 
+from grader.testing import attention as ac
 from grader.testing import feedback
-
-COURSE_HINT = ("this is the course convention (True = may attend); nn.Transformer expects the opposite: True "
-               "(or -inf) = blocked. tril of ones as src_mask blocks the past and lets the future through")
-
-
-def blocked(mask):
-    """A causal mask in either accepted form, as bool True = blocked."""
-    if type(mask) is not torch.Tensor:
-        raise feedback(f"make_causal_mask must return a tensor, got {type(mask).__name__}.")
-    if mask.dtype == torch.bool:
-        return mask
-    if mask.is_floating_point() and torch.all((mask == 0) | torch.isneginf(mask)):
-        return torch.isneginf(mask)
-    raise feedback("A float causal mask must hold 0 where attention is allowed and -inf where it is blocked.",
-                   got=mask.tolist())
 
 
 @pytest.mark.points(2)
 def test_causal_mask(student):
     """make_causal_mask(4): (4, 4), blocking the future (bool True or float -inf)."""
-    got = blocked(student.make_causal_mask(4))
-    expected = torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)
-    if got.shape != (4, 4) or not torch.equal(got, expected):
-        hint = COURSE_HINT if got.shape == (4, 4) and torch.equal(got, ~expected) else \
-            "position i must see itself: block only j > i (triu with diagonal=1)" if got.shape == (4, 4) and \
-            torch.equal(got, torch.triu(torch.ones(4, 4, dtype=torch.bool))) else None
-        raise feedback("make_causal_mask(4) is wrong (shown as True = blocked).", expected=expected.int().tolist(),
-                       got=got.int().tolist(), hint=hint)
+    got = ac.as_blocked(ac.run(student.make_causal_mask, 4), "make_causal_mask(4)")
+    ac.expect_mask(got, torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1),
+                   "make_causal_mask(4)", ac.causal_variants(4), convention="shown as True = blocked")
 
 
 @pytest.mark.points(1)
 def test_key_padding_mask(student):
     """make_key_padding_mask(tokens): (B, S) bool, True = padding."""
     tokens = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]])
-    got = student.make_key_padding_mask(tokens)
-    if type(got) is not torch.Tensor or got.dtype != torch.bool or not torch.equal(got, tokens == 0):
-        raise feedback("make_key_padding_mask is wrong: it must be bool, True where the token is padding.",
-                       expected=(tokens == 0).tolist(), got=got.tolist() if type(got) is torch.Tensor else got,
-                       hint=COURSE_HINT if type(got) is torch.Tensor and torch.equal(got.bool(), tokens != 0) else None)
+    got = ac.run(student.make_key_padding_mask, tokens)
+    ac.expect_mask(got, tokens == 0, "make_key_padding_mask", {"inverted": (tokens != 0, ac.PADDING_BLOCKED_HINT)},
+                   convention="True = padding")
+    if got.dtype != torch.bool:
+        raise feedback(f"make_key_padding_mask returned {got.dtype}; nn.Transformer's src_key_padding_mask is "
+                          "bool (True = padding).")
 
 
 @pytest.mark.points(2)
@@ -49,10 +31,5 @@ def test_combine_masks(student):
     """combine_masks(causal, key_padding): (B, S, S) in the course convention, True = may attend."""
     causal = torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)
     kpm = torch.tensor([[False, False, False, True], [False, False, True, True]])
-    expected = ~causal.unsqueeze(0) & ~kpm.unsqueeze(1)
-    got = student.combine_masks(causal, kpm)
-    if type(got) is not torch.Tensor or got.shape != (2, 4, 4) or not torch.equal(got.bool(), expected):
-        raise feedback("combine_masks is wrong.", expected=expected.int().tolist(),
-                       got=got.int().tolist() if type(got) is torch.Tensor else got,
-                       hint="both inputs use True = blocked; the result uses True = may attend: invert both, "
-                            "then combine with &")
+    ac.expect_mask(ac.run(student.combine_masks, causal, kpm), ~causal.unsqueeze(0) & ~kpm.unsqueeze(1),
+                   "combine_masks", ac.combine_variants(causal, kpm))

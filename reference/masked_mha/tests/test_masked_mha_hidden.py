@@ -1,15 +1,33 @@
-"""Hidden tests of masked multi-head attention: values, other sizes, and behaviour."""
+"""Hidden tests of masked multi-head attention: values, other sizes, the course's sizes, and behaviour."""
 import pytest
 import torch
 
 from grader.testing import attention as ac
 from grader.testing import feedback
 
-NAMES = ("scale_d_model", "mask_inverted", "fill_zero", "mask_after_softmax", "mask_query_axis")
+NAMES = ("scale_d_model", "no_scale", "mask_inverted", "fill_zero", "mask_after_softmax", "mask_query_axis")
+TRIL_HINT = "your make_mask is upper-triangular (triu): a position must see itself and the past, which is torch.tril"
 
 
 def course_mask(tokens):
-    return (tokens != 0).unsqueeze(1) & torch.tril(torch.ones(1, tokens.shape[1], tokens.shape[1], dtype=torch.bool))
+    L = tokens.shape[1]
+    return (tokens != 0).unsqueeze(1) & torch.tril(torch.ones(1, L, L, dtype=torch.bool))
+
+
+def same_mask(got, expected) -> bool:
+    return type(got) is torch.Tensor and got.shape == expected.shape and torch.equal(got.bool(), expected)
+
+
+def mask_diagnosis(got, tokens) -> tuple[str, str | None]:
+    """What the student's make_mask(tokens) is, in words, and a hint only when it equals a known mistake."""
+    L = tokens.shape[1]
+    if same_mask(got, course_mask(tokens)):
+        return "Your make_mask is right, but with it", None
+    if same_mask(got, (tokens != 0).unsqueeze(1) & torch.triu(torch.ones(1, L, L, dtype=torch.bool))):
+        return "With your make_mask", TRIL_HINT
+    if same_mask(got, (tokens != 0).unsqueeze(2) & torch.tril(torch.ones(1, L, L, dtype=torch.bool))):
+        return "With your make_mask", ac.MISTAKES["mask_query_axis"]
+    return "With your make_mask (it differs from the expected mask; see test_make_mask)", None
 
 
 @pytest.mark.points(2)
@@ -18,6 +36,13 @@ def test_values_with_mask(student, reference, device, B, L, d_model, heads):
     """Exact values with a padding + no-peak mask."""
     tokens = ac.tokens_with_padding(B, L, [L - b for b in range(B)], seed=L)
     ac.check_values(student, reference, B, L, L, d_model, heads, device, mask=course_mask(tokens), names=NAMES)
+
+
+@pytest.mark.points(2)
+def test_values_course_shapes(student, reference, device):
+    """The course's own sizes: a (5, 10) batch, d_model=512, 8 heads, a (5, 10, 10) mask."""
+    tokens = ac.tokens_with_padding(5, 10, [10, 8, 6, 3, 1], seed=10)
+    ac.check_values(student, reference, 5, 10, 10, 512, 8, device, mask=course_mask(tokens), names=NAMES)
 
 
 @pytest.mark.points(1)
@@ -35,47 +60,63 @@ def test_attention_weights_other_sizes(student, device):
 
 
 @pytest.mark.points(2)
-def test_no_peak_outputs_ignore_the_future(student, device):
+def test_no_peak_outputs_ignore_the_future(student, reference, device):
     """With make_mask, changing tokens after position t leaves the outputs up to t unchanged."""
-    module, _ = ac.build(student, 16, 4, device)
-    tokens = torch.randint(1, 50, (2, 6))
-    mask = ac.run(student.make_mask, tokens)
-    x = torch.randn(2, 6, 16)
-    x2 = x.clone()
-    x2[:, 3:] = torch.randn(2, 3, 16)
-    a, b = ac.output(module, x, x, mask), ac.output(module, x2, x2, mask)
-    if type(a) is not torch.Tensor or type(b) is not torch.Tensor or a.shape != (2, 6, 16):
-        raise feedback("MultiheadAttention with make_mask must return a (2, 6, 16) tensor.")
-    if not torch.allclose(a[:, :3], b[:, :3], atol=ac.ATOL, rtol=ac.RTOL):
-        raise feedback("Changing tokens after position 2 changed the outputs at positions 0-2: the model peeks at "
-                       "the future.", hint="the no-peak mask must be lower-triangular (torch.tril), True = may attend")
+    with ac.diagnosed(student, reference, 16, 4, 6, 6, device):
+        module, _ = ac.build(student, 16, 4, device)
+        tokens = torch.randint(1, 50, (2, 6))
+        mask = ac.run(student.make_mask, tokens)
+        x = torch.randn(2, 6, 16)
+        x2 = x.clone()
+        x2[:, 3:] = torch.randn(2, 3, 16)
+        a = ac.expect_shape(ac.output(module, x, x, mask), (2, 6, 16), "MultiheadAttention with make_mask")
+        b = ac.expect_shape(ac.output(module, x2, x2, mask), (2, 6, 16), "MultiheadAttention with make_mask")
+        if not torch.allclose(a[:, :3], b[:, :3], atol=ac.ATOL, rtol=ac.RTOL):
+            said, hint = mask_diagnosis(mask, tokens)
+            raise feedback(f"{said}, changing the inputs after position 2 changed the outputs at positions 0-2: the "
+                           "model peeks at the future.", hint=hint)
 
 
 @pytest.mark.points(2)
-def test_padding_outputs_ignore_padding(student, device):
+def test_padding_outputs_ignore_padding(student, reference, device):
     """With make_mask, changing what sits at padding positions leaves the real tokens' outputs unchanged."""
-    module, _ = ac.build(student, 16, 4, device)
-    tokens = ac.tokens_with_padding(2, 6, [4, 2], seed=7)
-    mask = ac.run(student.make_mask, tokens)
-    x = torch.randn(2, 6, 16)
-    x2 = x.clone()
-    x2[tokens == 0] = torch.randn(int((tokens == 0).sum()), 16)
-    a, b = ac.output(module, x, x, mask), ac.output(module, x2, x2, mask)
-    real = tokens != 0
-    if type(a) is not torch.Tensor or type(b) is not torch.Tensor or a.shape != (2, 6, 16):
-        raise feedback("MultiheadAttention with make_mask must return a (2, 6, 16) tensor.")
-    if not torch.isfinite(a[real]).all() or not torch.allclose(a[real], b[real], atol=ac.ATOL, rtol=ac.RTOL):
-        raise feedback("Changing padding positions changed the outputs of real tokens: padding is attended to.",
-                       hint=ac.MISTAKES["mask_query_axis"])
+    with ac.diagnosed(student, reference, 16, 4, 6, 6, device):
+        module, _ = ac.build(student, 16, 4, device)
+        tokens = ac.tokens_with_padding(2, 6, [4, 2], seed=7)
+        mask = ac.run(student.make_mask, tokens)
+        x = torch.randn(2, 6, 16)
+        x2 = x.clone()
+        x2[tokens == 0] = torch.randn(int((tokens == 0).sum()), 16)
+        a, b = ac.output(module, x, x, mask), ac.output(module, x2, x2, mask)
+        for out in (a, b):
+            if type(out) is not torch.Tensor or out.shape != (2, 6, 16):
+                raise feedback("MultiheadAttention with make_mask must return a (2, 6, 16) tensor.",
+                               got=tuple(out.shape) if type(out) is torch.Tensor else None)
+        real = tokens != 0
+        if not torch.isfinite(a[real]).all() or not torch.allclose(a[real], b[real], atol=ac.ATOL, rtol=ac.RTOL):
+            said, hint = mask_diagnosis(mask, tokens)
+            raise feedback(f"{said}, changing padding positions changed the outputs of real tokens: padding is "
+                           "attended to.", hint=hint)
 
 
 @pytest.mark.points(1)
 def test_masks_other_sizes(student):
     """The masks for a longer batch with several padding lengths."""
     tokens = ac.tokens_with_padding(3, 9, [9, 5, 1], seed=1)
-    got = ac.run(student.make_mask, tokens)
-    if type(got) is not torch.Tensor or got.shape != (3, 9, 9) or not torch.equal(got.bool(), course_mask(tokens)):
-        raise feedback("make_mask is wrong for a (3, 9) batch.", expected="(3, 9, 9) bool")
+    ac.expect_mask(ac.run(student.make_mask, tokens), course_mask(tokens), "make_mask for a (3, 9) batch",
+                   ac.make_mask_variants(tokens))
+
+
+@pytest.mark.points(1)
+def test_masks_course_shapes(student):
+    """The course's shapes: padding (5, 1, 10), no-peak (1, 10, 10), both (5, 10, 10)."""
+    tokens = ac.tokens_with_padding(5, 10, [10, 7, 5, 2, 1], seed=5)
+    ac.expect_mask(ac.run(student.make_padding_mask, tokens), (tokens != 0).unsqueeze(1),
+                   "make_padding_mask for a (5, 10) batch", ac.padding_variants(tokens))
+    ac.expect_mask(ac.run(student.make_nopeak_mask, 10), torch.tril(torch.ones(1, 10, 10, dtype=torch.bool)),
+                   "make_nopeak_mask(10)", ac.nopeak_variants(10))
+    ac.expect_mask(ac.run(student.make_mask, tokens), course_mask(tokens), "make_mask for a (5, 10) batch",
+                   ac.make_mask_variants(tokens))
 
 
 @pytest.mark.points(1)

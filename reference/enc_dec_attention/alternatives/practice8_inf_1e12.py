@@ -1,0 +1,41 @@
+# The course's practice-8 style: course globals, inf = 1e12, masked_fill_(mask == False, -1 * inf).
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+d_model = 512
+num_heads = 8
+d_k = d_model // num_heads
+inf = 1e12
+
+
+class MultiheadAttention(nn.Module):
+    def __init__(self):
+        super(MultiheadAttention, self).__init__()
+        self.w_q = nn.Linear(d_model, d_model)
+        self.w_k = nn.Linear(d_model, d_model)
+        self.w_v = nn.Linear(d_model, d_model)
+        self.w_0 = nn.Linear(d_model, d_model)
+
+    def forward(self, q, k, v, mask=None):
+        batch_size = q.shape[0]
+        q = self.w_q(q).view(batch_size, -1, num_heads, d_k).transpose(1, 2)
+        k = self.w_k(k).view(batch_size, -1, num_heads, d_k).transpose(1, 2)
+        v = self.w_v(v).view(batch_size, -1, num_heads, d_k).transpose(1, 2)
+        attn_values = self.self_attention(q, k, v, mask=mask)
+        concat_output = attn_values.transpose(1, 2).contiguous().view(batch_size, -1, d_model)
+        return self.w_0(concat_output)
+
+    def self_attention(self, q, k, v, mask=None):
+        attn_scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(d_k)  # (B, num_heads, T, S)
+        if mask is not None:
+            mask = mask.unsqueeze(1)
+            attn_scores = attn_scores.masked_fill_(mask == False, -1 * inf)
+        attn_dists = F.softmax(attn_scores, dim=-1)
+        return torch.matmul(attn_dists, v)
+
+
+def make_src_mask(src, pad_id=0):
+    return (src != pad_id).unsqueeze(1)
