@@ -123,7 +123,8 @@ class Zygote:
 
 
 def _package_root() -> str:
-    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    """The folder holding this ``grader`` package, so cells run this very copy (not one installed elsewhere)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Cell:
