@@ -1,4 +1,9 @@
-"""HTML reports: ``index.html`` for the cohort and ``<submission_id>/report.html`` for each submission.
+"""HTML reports: ``index.html`` for the cohort, and per submission ``report.html`` (the student's) and
+``instructor.html`` beside it.
+
+The student's page holds what the student may read: their tests' messages and output, never a test's
+instructor detail (pytest introspection, tracebacks quoting hidden tests), a path, or anyone else's name.
+``instructor.html`` has all of it and is linked from ``index.html`` only, never from the student's page.
 
 Jinja with ``autoescape=True`` and ``StrictUndefined``: everything a student controls (names, messages,
 printed output) is untrusted and is shown as text, through :func:`grader.results.sanitize.text` first.
@@ -32,7 +37,11 @@ def safe_dirname(submission_id: str) -> str:
 
 
 def write_submission_report(result: SubmissionResult, path: Path) -> None:
-    path.write_text(_env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED))
+    """``path`` (report.html, the student's) and ``instructor.html`` beside it."""
+    path.write_text(_env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED),
+                    encoding="utf-8", errors="replace")
+    path.with_name("instructor.html").write_text(_env().get_template("instructor.html.j2").render(r=result),
+                                                 encoding="utf-8", errors="replace")
 
 
 def write_index(results: list[SubmissionResult], path: Path, title: str) -> None:
@@ -42,4 +51,4 @@ def write_index(results: list[SubmissionResult], path: Path, title: str) -> None
     html = _env().get_template("index.html.j2").render(
         results=results, title=title, tests=tests, failures=failures, dirname=safe_dirname,
         statuses=Counter(r.status for r in results))
-    path.write_text(html)
+    path.write_text(html, encoding="utf-8", errors="replace")
