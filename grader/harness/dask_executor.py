@@ -56,7 +56,7 @@ def grade(prepared: list[Prepared], run: RunSpec, on_result, scheduler: str | No
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost task fails its submission, not the batch
-                from grader.harness.executors import failed_result
+                from grader.harness.outcomes import failed_result
 
                 result = failed_result(by_future[future], run, f"the grader failed on this submission: {exc!r}")
             on_result(result)

@@ -6,9 +6,16 @@ its :class:`~grader.results.SubmissionResult` is handed to ``on_result`` at once
 it goes). Outcomes are classified here: a student's wrong answer, exception or dead cell is ``failed``
 with a message for the student; an exception in the test itself is ``error``, with details for the
 instructor (:mod:`grader.harness.outcomes` decides which).
+
+Each test's own work in this process (decoding replies, comparing them) has a deadline in CPU seconds
+(``COMPARE_CPU_SECONDS``, a ``SIGPROF`` timer in the main thread): past it the test fails as the student's.
+It never fires inside the sandbox client, so a channel is never left half-read. Every hook here is total:
+what a cell printed, however much and whenever, is read without raising.
 """
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections import Counter
 
@@ -17,6 +24,22 @@ import pytest
 from grader.harness import outcomes
 from grader.harness.proxy import StudentProxy
 from grader.results.records import SKIPPED, SubmissionResult, TestResult
+
+COMPARE_CPU_SECONDS = 20.0  # the parent's CPU time for one test's own work; waiting for the cell is free
+_CLIENT = ("grader/sandbox/client.py", "grader/sandbox/wire.py")
+
+
+def _deadline(signum, frame) -> None:
+    """SIGPROF: the test's parent-side work ran past its deadline. Deferred while the sandbox client runs."""
+    f = frame
+    while f is not None:
+        if f.f_code.co_filename.replace("\\", "/").endswith(_CLIENT):
+            signal.setitimer(signal.ITIMER_PROF, 0.05)
+            return
+        f = f.f_back
+    raise outcomes.ComparisonTimeout(
+        f"Checking what your code returned took the grader more than {COMPARE_CPU_SECONDS:g} s of CPU time, so "
+        "this test failed (is the returned value far larger than it should be?).")
 
 
 class GradingPlugin:
@@ -69,6 +92,19 @@ class GradingPlugin:
         return self.context.run.device
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        armed = threading.current_thread() is threading.main_thread()
+        if armed:
+            previous = signal.signal(signal.SIGPROF, _deadline)
+            signal.setitimer(signal.ITIMER_PROF, COMPARE_CPU_SECONDS)
+        try:
+            yield
+        finally:
+            if armed:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+                signal.signal(signal.SIGPROF, previous)
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
@@ -93,7 +129,7 @@ class GradingPlugin:
         max_points = float(marker.args[0]) if marker else 1.0
         doc = (item.function.__doc__ or "").strip().split("\n")[0]
         visibility = "public" if self.context.assignment.public_tests in item.path.parents else "hidden"
-        output = box.output() if box is not None else ""
+        output = _output(box)
         base = dict(name=_test_name(item), description=doc, visibility=visibility, max_points=max_points,
                     output=output, duration=round(sum(item.stash.get(_DURATION, [])), 4))
         if _SKIPPED in item.stash:
@@ -102,9 +138,10 @@ class GradingPlugin:
         if failure is None:
             return TestResult(points=max_points, outcome=outcomes.PASSED, **base)
         excinfo, longrepr, when = failure
-        v = outcomes.verdict(excinfo.value if excinfo is not None else None, when, longrepr)
+        hidden = visibility == "hidden"
+        v = outcomes.verdict(excinfo.value if excinfo is not None else None, when, longrepr, hidden)
         if v.outcome == outcomes.PASSED:  # a failure report without an exception: still not a pass
-            v = outcomes.verdict(RuntimeError(), when, longrepr)
+            v = outcomes.verdict(RuntimeError(), when, longrepr, hidden)
         return TestResult(points=0.0, outcome=v.outcome, message=v.message, detail=v.detail, **base)
 
     def _finish(self, index: int) -> None:
@@ -123,6 +160,14 @@ class GradingPlugin:
             max_score=max_score, message=message, tests=tests, protections=box.protections if box is not None else (),
             device=run.device, duration=round(time.perf_counter() - started, 4), grader_version=run.version,
             warnings=prep.warnings))
+
+
+def _output(box) -> str:
+    """What the submission's cell printed during the test; reading it never fails a hook."""
+    try:
+        return box.output() if box is not None else ""
+    except Exception as exc:  # noqa: BLE001 - a report hook must not raise (INTERNAL_ERROR stops the session)
+        return f"(the output could not be read: {type(exc).__name__})"
 
 
 def _test_name(item) -> str:

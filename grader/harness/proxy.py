@@ -27,6 +27,12 @@ def describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def _a(value) -> str:
+    """'an int', 'a list', 'None'."""
+    kind = type(value).__name__
+    return "None" if value is None else ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
 def wrap(box: StudentSandbox, value, what: str):
     """A decoded reply as tests see it: handles become :class:`RemoteObject`; foreign values fail the test."""
     foreign = _find_foreign(value)
@@ -128,7 +134,12 @@ class StudentProxy:
                                f"a cell){f': {where}' if where else ''}. Only the tests that use it fail.")
         if kind in ("function", "class"):
             return RemoteFunction(self._box, None, name, name)
-        return wrap(self._box, getattr_(self._box, None, name, name), name)
+        value = wrap(self._box, getattr_(self._box, None, name, name), name)
+        graded = self._box.extraction.symbols if self._box.extraction is not None else ()
+        if name in graded and not isinstance(value, RemoteObject):  # tests call it: say so, as the student's error
+            raise StudentError(f"`{name}` is {_a(value)} in your notebook, not a function or a class: it must be "
+                               "defined with `def` or `class` (is it overwritten by a later cell?).")
+        return value
 
     def _grader_set_global(self, name: str, value) -> None:
         buffers: list[bytes] = []

@@ -20,6 +20,7 @@ from grader import __version__
 from grader.assignment import Assignment
 from grader.errors import GraderError, UsageError
 from grader.harness.fairness import RerunStarved
+from grader.harness.outcomes import failed_result
 from grader.harness.plugin import GradingPlugin
 from grader.harness.session import StudentSandbox
 from grader.intake.prepare import Prepared
@@ -150,17 +151,44 @@ _PYTEST_ARGS = ["--noconftest", "--import-mode=importlib", "--capture=no"] + [
 
 
 def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
-    """Grade ``prepared`` in one pytest session; ``on_result`` gets each SubmissionResult as it completes."""
+    """Grade ``prepared`` in one pytest session; ``on_result`` gets each SubmissionResult as it completes.
+
+    If the harness fails on a submission (pytest stops with an internal error), the submissions of this
+    list not yet delivered are graded again one by one, so only the one it fails on alone is a grader_error."""
     if not prepared:
         return
-    plugin = GradingPlugin(prepared, context, on_result)
+    delivered: set[str] = set()
+
+    def deliver(result) -> None:
+        on_result(result)
+        delivered.add(result.submission_id)
+
+    plugin = GradingPlugin(prepared, context, deliver)
     args = [str(d) for d in context.assignment.test_dirs(context.run.public_only)]
     args += ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), *_PYTEST_ARGS]
-    code = pytest.main(args, plugins=[plugin, RerunStarved(plugin)])
+    failure = ""
+    try:
+        code = pytest.main(args, plugins=[plugin, RerunStarved(plugin)])
+    except (GraderError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the harness failed: below, regrade one by one
+        code, failure = pytest.ExitCode.INTERNAL_ERROR, repr(exc)[:500]
+    finally:
+        for box in plugin.boxes.values():
+            box.close()
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if plugin.collect_errors:
         raise GraderError(f"the tests of {context.assignment.name} could not be collected:\n"
                           + plugin.collect_errors[0][-2000:], hint="fix the test files (an instructor error)")
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERNAL_ERROR):
         raise GraderError(f"pytest stopped with {code!r} while grading {context.assignment.name}")
+    rest = [p for p in prepared if p.submission_id not in delivered]
+    if not rest:
+        return
+    if len(prepared) > 1:
+        for prep in rest:
+            run_tests([prep], context, on_result)
+        return
+    on_result(failed_result(rest[0], context.run, "The grader failed while grading this submission ("
+                            f"{failure or getattr(code, 'name', code)}); the instructor should look at it."))

@@ -2,7 +2,8 @@
 
 A :class:`StudentSandbox` forks a fresh cell when the last one crashed or timed out, loads the extracted
 source into it, sends requests with the test's deadline, and maps student tracebacks back to
-"cell 7, line 3". After ``MAX_TIMEOUTS`` calls ran out of time, the remaining tests fail at once.
+"cell 7, line 3" (at most ``SHOWN_FRAMES`` frames, each quoted line shortened: a traceback is never
+larger than a few KiB). After ``MAX_TIMEOUTS`` calls ran out of time, the remaining tests fail at once.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from grader.sandbox.client import Cell, CellDied, StudentException
 from grader.sandbox.spec import CellSpec
 
 MAX_TIMEOUTS = 3  # after this many calls ran out of time, a submission's remaining tests fail at once
+SHOWN_FRAMES = 8  # innermost frames of a student traceback shown
+QUOTE = 160  # characters of a quoted source line
 
 
 class StudentSandbox:
@@ -83,8 +86,12 @@ class StudentSandbox:
     def explain(self, exc: StudentException) -> str:
         lines = [f"{exc.type_name}: {exc.message}".rstrip()]
         source = self.extraction.source.split("\n") if self.extraction else []
-        for file, line, func in exc.frames:
-            if file == "<student>" and type(line) is int:
-                text = source[line - 1].strip() if 0 < line <= len(source) else ""
-                lines.append(f"  in {func}, {self.extraction.locate(line)}: {text}")
+        frames = [(line, func) for file, line, func in exc.frames if file == "<student>" and type(line) is int]
+        hidden = len(frames) - SHOWN_FRAMES + exc.dropped
+        if hidden > 0:
+            lines.append(f"  … {hidden} outer frames not shown")
+        for line, func in frames[-SHOWN_FRAMES:]:
+            text = source[line - 1].strip() if 0 < line <= len(source) else ""
+            text = text if len(text) <= QUOTE else text[:QUOTE] + f"… ({len(text) - QUOTE} more characters)"
+            lines.append(f"  in {func[:80]}, {self.extraction.locate(line)}: {text}")
         return "\n".join(lines)

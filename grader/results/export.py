@@ -49,24 +49,26 @@ def write_lms_csv(results: list[SubmissionResult], path: Path) -> None:
 
 
 def gradescope(r: SubmissionResult) -> dict:
-    """Gradescope's autograder ``results.json`` schema."""
+    """Gradescope's autograder ``results.json`` schema: what the student sees (never a test's instructor
+    detail, never a path); student text through :func:`sanitize.text`, so it always encodes."""
+    x = sanitize.text
     tests = [{
-        "name": t.name if not t.description else f"{t.name}: {t.description}",
+        "name": x(t.name if not t.description else f"{t.name}: {t.description}"),
         "score": t.points, "max_score": t.max_points,
         "status": "passed" if t.outcome == PASSED else "failed",
-        "output": "\n\n".join(p for p in (t.message, f"Your code printed:\n{t.output}" if t.output else "") if p),
+        "output": x("\n\n".join(p for p in (t.message, f"Your code printed:\n{t.output}" if t.output else "") if p)),
         "visibility": "visible" if t.visibility == "public" else "after_published",
     } for t in r.tests if t.outcome != SKIPPED]
     output = r.message or ("" if r.status == "graded" else r.status)
     if r.warnings:
         output = "\n".join([output, *r.warnings]).strip()
-    return {"score": r.score, "execution_time": round(r.duration, 3), "output": output, "tests": tests,
+    return {"score": r.score, "execution_time": round(r.duration, 3), "output": x(output), "tests": tests,
             "extra_data": {"status": r.status, "max_score": r.max_score, "device": r.device,
                            "protections": list(r.protections), "content_hash": r.content_hash}}
 
 
 def write_gradescope(r: SubmissionResult, path: Path) -> None:
-    path.write_text(json.dumps(gradescope(r), indent=2, ensure_ascii=False))
+    path.write_text(json.dumps(gradescope(r), indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def junit(results: list[SubmissionResult]) -> ET.ElementTree:

@@ -1,6 +1,10 @@
-"""HTML reports: ``<assignment>/<submission>/report.html`` for each submission; the environment every page uses.
+"""HTML reports per submission: ``report.html`` (the student's) and ``instructor.html`` beside it; the
+environment every page uses. Dashboards (the course page and one per assignment, linking every
+``instructor.html``) are written by :mod:`grader.results.dashboard`.
 
-Dashboards (the course page and one per assignment) are written by :mod:`grader.results.dashboard`.
+The student's page holds what the student may read: their tests' messages and output, never a test's
+instructor detail (pytest introspection, tracebacks quoting hidden tests), a path, or anyone else's name.
+``instructor.html`` has all of it and is linked from the dashboard only, never from the student's page.
 
 Jinja with ``autoescape=True`` and ``StrictUndefined``: everything a student controls (names, messages,
 printed output) is untrusted and is shown as text, through :func:`grader.results.sanitize.text` first.
@@ -34,7 +38,11 @@ def safe_dirname(submission_id: str) -> str:
 
 
 def write_submission_report(result: SubmissionResult, path: Path) -> None:
-    path.write_text(env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED))
+    """``path`` (report.html, the student's) and ``instructor.html`` beside it."""
+    path.write_text(env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED),
+                    encoding="utf-8", errors="replace")
+    path.with_name("instructor.html").write_text(env().get_template("instructor.html.j2").render(r=result),
+                                                 encoding="utf-8", errors="replace")
 
 
 def _cap(text, limit: int = 8000) -> str:

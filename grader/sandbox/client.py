@@ -1,53 +1,21 @@
 """The parent's end of the sandbox: a warm zygote per worker and the cells forked from it.
 
 :class:`Zygote` starts ``python -m grader.sandbox.inside.zygote`` once with a scrubbed environment; :meth:`Zygote.cell`
-forks a :class:`Cell` in milliseconds. A cell call carries a budget enforced here, from outside (the cell's CPU
-time, wall-clock as the outer guard: :mod:`grader.sandbox.budget`):
-a late, garbled or oversized reply, a crash or an exit kills the cell and raises :class:`CellDied`,
-which the tests report as a failure; the next call needs a fresh cell. Output is drained while
-waiting and kept up to a cap; a flood kills the cell.
+forks a :class:`~grader.sandbox.cell.Cell` in milliseconds (:mod:`grader.sandbox.cell`: a call's budget, the
+cell's CPU time with wall-clock as the outer guard, strict replies, capped output, :class:`CellDied`).
 """
 from __future__ import annotations
 
 import json
 import os
-import selectors
-import signal
 import socket
 import subprocess
 import sys
 import weakref
 
 from grader.errors import GraderError
-from grader.sandbox import hostlock
-from grader.sandbox import wire as _wire
-from grader.sandbox.budget import Budget, CpuClock
+from grader.sandbox.cell import CALLABLE, Cell, CellDied, StudentException  # noqa: F401 - the parent's one door
 from grader.sandbox.spec import CellSpec
-
-MAX_REPLY_BYTES = 64 << 20
-KEEP_OUTPUT = 16 << 10
-MAX_OUTPUT = 8 << 20
-
-
-CALLABLE = object()  # the reply to an attribute read that names a method or function
-
-
-class CellDied(Exception):
-    """The cell crashed, exited, timed out, flooded output or broke the protocol."""
-
-    def __init__(self, message: str, timed_out: bool = False, starved: bool = False):
-        super().__init__(message)
-        self.timed_out = timed_out
-        self.starved = starved  # timed out on the wall-clock guard while the host was overloaded
-
-
-class StudentException(Exception):
-    """An exception raised by student code inside the cell, as data (never re-raised from its object)."""
-
-    def __init__(self, type_name: str, message: str, frames: tuple):
-        super().__init__(f"{type_name}: {message}")
-        self.type_name, self.message = type_name, message
-        self.frames = frames  # (file, line, function); file "<student>" for student code
 
 
 class Zygote:
@@ -126,142 +94,5 @@ class Zygote:
 
 
 def _package_root() -> str:
-    """The folder holding the ``grader`` package this parent runs (grader/sandbox/client.py: three levels up)."""
+    """The folder holding this ``grader`` package, so cells run this very copy (not one installed elsewhere)."""
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-class Cell:
-    """One sandboxed child serving calls; every method that talks to it may raise CellDied."""
-
-    def __init__(self, pid: int, sock: socket.socket, out_fd: int, start_timeout: float, cpu_file: str | None = None):
-        self.pid, self.sock, self.out_fd = pid, sock, out_fd
-        self.cpu_clock = CpuClock(pid, cpu_file)  # a call's budget is the cell's CPU time (wall-clock guards it)
-        self.alive = True
-        self.student_seconds = 0.0  # as reported by the cell: for benchmarks only, never for grading
-        self.output = bytearray()
-        self.output_total = 0
-        self.sock.setblocking(False)
-        os.set_blocking(out_fd, False)
-        header, _ = self._recv(Budget(start_timeout), "starting the sandbox")
-        self.protections: tuple[str, ...] = tuple(str(p) for p in header.get("protections", []))[:40]
-        self.timings = header.get("timings") if type(header.get("timings")) is dict else {}  # benchmarks only
-
-    # -- public calls
-    def request(self, header: dict, buffers: list[bytes], timeout: float, what: str):
-        """Send one request, wait for its reply; returns the decoded value or raises."""
-        if not self.alive:
-            raise CellDied("the sandbox was already stopped")
-        deadline = Budget(timeout, self.cpu_clock)
-        with hostlock.calling():
-            self._send(_wire.pack(header, buffers), deadline, what)
-            reply, replies = self._recv(deadline, what)
-        if type(reply.get("t")) is float:
-            self.student_seconds += reply["t"]
-        if reply.get("ok") is True:
-            if reply.get("callable") is True:
-                return CALLABLE
-            try:
-                return _wire.decode(reply.get("value"), replies)
-            except _wire.ProtocolError as exc:
-                self.kill()
-                raise CellDied(f"{what}: the sandbox sent a malformed reply ({exc})") from None
-        error = reply.get("error")
-        if type(error) is not dict:
-            self.kill()
-            raise CellDied(f"{what}: the sandbox sent a malformed reply")
-        frames = tuple(tuple(f)[:3] for f in error.get("frames", []) if type(f) is list and len(f) == 3)
-        raise StudentException(str(error.get("type", "Exception"))[:200], str(error.get("message", ""))[:4000],
-                               frames)
-
-    def take_output(self) -> str:
-        self._drain()
-        text = self.output.decode("utf-8", "replace")
-        if self.output_total > len(self.output):
-            text += f"\n… ({self.output_total - len(self.output)} more bytes of output not shown)"
-        self.output.clear()
-        self.output_total = 0
-        return text
-
-    def kill(self) -> None:
-        if self.alive:
-            self.alive = False
-            for target in (self.pid, -self.pid):
-                try:
-                    os.kill(target, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            self.sock.close()
-            try:
-                self._drain()
-            finally:
-                os.close(self.out_fd)
-
-    # -- plumbing
-    def _send(self, data: bytes, deadline: Budget, what: str) -> None:
-        view = memoryview(data)
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.sock, selectors.EVENT_WRITE)
-            sel.register(self.out_fd, selectors.EVENT_READ)
-            while view:
-                self._wait(sel, deadline, what)
-                try:
-                    view = view[self.sock.send(view):]
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    self._died(what, "stopped while receiving its input")
-
-    def _recv(self, deadline: Budget, what: str):
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.sock, selectors.EVENT_READ)
-            sel.register(self.out_fd, selectors.EVENT_READ)
-            try:
-                return _wire.read_frame(lambda n: self._read(sel, n, deadline, what), MAX_REPLY_BYTES)
-            except _wire.ProtocolError as exc:
-                self._died(what, f"sent a malformed reply ({exc})")
-
-    def _read(self, sel, n: int, deadline: Budget, what: str) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            self._wait(sel, deadline, what)
-            try:
-                chunk = self.sock.recv(min(n - len(buf), 1 << 20))
-            except BlockingIOError:
-                continue
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self._died(what, "stopped before replying (it crashed or exited)")
-            buf += chunk
-        return bytes(buf)
-
-    def _wait(self, sel, deadline: Budget, what: str) -> None:
-        while True:
-            left = deadline.left()
-            if left is None:
-                self._died(what, "did not finish in time (is there an infinite loop, or a call that waits?)",
-                           timed_out=True, starved=deadline.starved())
-            events = sel.select(left)
-            if any(key.fileobj == self.out_fd for key, _ in events):
-                self._drain()
-            if any(key.fileobj is self.sock for key, _ in events):
-                return
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.out_fd, 1 << 16)
-            except (BlockingIOError, OSError):
-                return
-            if not chunk:
-                return
-            self.output_total += len(chunk)
-            room = KEEP_OUTPUT - len(self.output)
-            if room > 0:
-                self.output += chunk[:room]
-            if self.output_total > MAX_OUTPUT and self.alive:
-                self._died("printing", f"printed more than {MAX_OUTPUT >> 20} MiB of output")
-
-    def _died(self, what: str, why: str, timed_out: bool = False, starved: bool = False):
-        self.kill()
-        raise CellDied(f"{what}: the code {why}", timed_out, starved) from None

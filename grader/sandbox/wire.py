@@ -4,19 +4,29 @@ A frame is a 4-byte big-endian length, a JSON header, then the raw bytes of ever
 declares. Values are JSON with a few tagged forms for what JSON lacks (tuple, dict, bytes, tensors,
 non-finite floats, remote handles). Nothing is ever unpickled.
 
+Every request carries an ``id``; the cell's end echoes it as ``re`` on its reply (:func:`read_frame` on the
+cell's side remembers the request it read, :func:`pack` stamps the reply), so the parent can tell a reply
+from an unsolicited or stale frame.
+
 Two decoders: :func:`decode` (parent side) is strict and builds only genuine builtin types and fresh
-tensors; anything it does not recognise is a :class:`ProtocolError`. The cell's own encoder is not
-trusted: a student can replace it, and all that buys them is sending some other plain data.
+tensors; anything it does not recognise is a :class:`ProtocolError`. It is also where text from the cell is
+decoded, once: lone surrogates become U+FFFD (:func:`text`), and a reply is capped in items
+(``max_items``), not only bytes; each buffer may be used once. The cell's own encoder is not trusted: a
+student can replace it, and all that buys them is sending some other plain data.
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Callable
 
 MAX_DEPTH = 64
+MAX_DIMS, MAX_DIM = 16, (1 << 31) - 1  # a tensor's rank and each of its sizes
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ANSWERING = {"id": None}  # the cell's end only: the id of the request being answered (one channel per cell)
 DTYPES = (
     "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
     "uint8", "int8", "int16", "int32", "int64", "bool",
@@ -51,8 +61,15 @@ class OneShot:
 
 # ---------------------------------------------------------------- framing
 
+def text(value: str) -> str:
+    """Text from the cell, decoded once: a lone surrogate (which no encoder can write) becomes U+FFFD."""
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
 def pack(header: dict, buffers: list[bytes]) -> bytes:
     header = dict(header, buffers=[len(b) for b in buffers])
+    if "ok" in header and _ANSWERING["id"] is not None:  # a reply from the cell: say which request it answers
+        header["re"] = _ANSWERING["id"]
     raw = json.dumps(header, separators=(",", ":"), allow_nan=False).encode()
     return b"".join([struct.pack(">I", len(raw)), raw, *buffers])
 
@@ -70,16 +87,20 @@ def parse_header(raw: bytes) -> tuple[dict, list[int]]:
     return header, sizes
 
 
-def read_frame(read: Callable[[int], bytes], max_bytes: int | None = None) -> tuple[dict, list[bytes]]:
+def read_frame(read: Callable[[int], bytes], max_bytes: int | None = None,
+               max_header: int | None = None) -> tuple[dict, list[bytes]]:
     """One frame from ``read(n)`` (exactly ``n`` bytes, or it raises): the one reader both ends use.
 
-    With ``max_bytes`` (the parent's side) a frame declaring more is a :class:`ProtocolError` before its
-    body is read."""
+    With ``max_bytes`` (the parent's side) a frame declaring more (or a JSON header over ``max_header``) is a
+    :class:`ProtocolError` before its body is read. Without it (the cell's side) the request's id is
+    remembered, for :func:`pack` to echo."""
     (n,) = struct.unpack(">I", read(4))
-    if max_bytes is not None and n > max_bytes:
-        raise ProtocolError(f"sent a reply larger than {max_bytes >> 20} MiB")
+    if max_bytes is not None and n > min(max_bytes, max_header or max_bytes):
+        raise ProtocolError(f"sent a reply header larger than {min(max_bytes, max_header or max_bytes) >> 20} MiB")
     header, sizes = parse_header(read(n))
-    if max_bytes is not None and sum(sizes) + n > max_bytes:
+    if max_bytes is None:
+        _ANSWERING["id"] = header.get("id")
+    elif sum(sizes) + n > max_bytes:
         raise ProtocolError(f"returned more than {max_bytes >> 20} MiB of data")
     return header, [read(size) for size in sizes]
 
@@ -146,17 +167,29 @@ def _tensor_payload(value):
 
 # ---------------------------------------------------------------- decoding (parent side, strict)
 
-def decode(tree, buffers: list[bytes], _depth: int = 0, cell_side: bool = False):
+def decode(tree, buffers: list[bytes], _depth: int = 0, cell_side: bool = False, max_items: int | None = None):
     """Rebuild a value from an untrusted tree: only builtin types, fresh tensors, Handle, Foreign.
 
-    ``cell_side`` also accepts what only the parent sends (a one-shot generator)."""
-    if _depth > MAX_DEPTH:
+    ``cell_side`` also accepts what only the parent sends (a one-shot generator). ``max_items`` caps the
+    values the tree may hold (the parent's side: a reply of millions of tiny strings is refused)."""
+    budget = [max_items if max_items is not None else -1, set(), max_items]  # items left (-1: no cap), buffers used
+    return _decode(tree, buffers, _depth, cell_side, budget)
+
+
+def _decode(tree, buffers, depth, cell_side, budget):
+    if depth > MAX_DEPTH:
         raise ProtocolError("value nested too deeply")
+    if budget[0] >= 0:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ProtocolError(f"returned more than {budget[2]} items (values, list entries and strings)")
     t = type(tree)
-    if tree is None or t in (bool, int, float, str):
+    if t is str:
+        return text(tree)
+    if tree is None or t in (bool, int, float):
         return tree
     if t is list:
-        return [decode(v, buffers, _depth + 1, cell_side) for v in tree]
+        return [_decode(v, buffers, depth + 1, cell_side, budget) for v in tree]
     if t is not dict or len(tree) not in (1, 2, 3):
         raise ProtocolError(f"unexpected {t.__name__} in reply")
     if "$float" in tree and len(tree) == 1:
@@ -164,46 +197,56 @@ def decode(tree, buffers: list[bytes], _depth: int = 0, cell_side: bool = False)
             raise ProtocolError("bad float")
         return float(tree["$float"])
     if "$tuple" in tree and len(tree) == 1 and type(tree["$tuple"]) is list:
-        return tuple(decode(v, buffers, _depth + 1, cell_side) for v in tree["$tuple"])
+        return tuple(_decode(v, buffers, depth + 1, cell_side, budget) for v in tree["$tuple"])
     if "$dict" in tree and len(tree) == 1 and type(tree["$dict"]) is list:
         out = {}
         for pair in tree["$dict"]:
             if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
                 raise ProtocolError("bad dict entry")
-            out[pair[0]] = decode(pair[1], buffers, _depth + 1, cell_side)
+            out[text(pair[0])] = _decode(pair[1], buffers, depth + 1, cell_side, budget)
         return out
     if cell_side and "$iter" in tree and len(tree) == 1:
-        return (v for v in [decode(v, buffers, _depth + 1, cell_side) for v in tree["$iter"]])
+        return (v for v in [_decode(v, buffers, depth + 1, cell_side, budget) for v in tree["$iter"]])
     if "$bytes" in tree and len(tree) == 1:
-        return bytes(_buffer(buffers, tree["$bytes"]))
+        return bytes(_buffer(buffers, tree["$bytes"], budget))
     if "$tensor" in tree and set(tree) == {"$tensor", "dtype", "shape"}:
-        return _decode_tensor(tree, buffers)
+        return _decode_tensor(tree, buffers, budget)
     if "$handle" in tree and set(tree) == {"$handle", "class"}:
         if type(tree["$handle"]) is not int or type(tree["class"]) is not str:
             raise ProtocolError("bad handle")
-        return Handle(tree["$handle"], tree["class"][:200])
+        return Handle(tree["$handle"], text(tree["class"][:200]))
     if "$foreign" in tree and len(tree) == 1 and type(tree["$foreign"]) is str:
-        return Foreign(tree["$foreign"][:200])
+        return Foreign(text(tree["$foreign"][:200]))
     raise ProtocolError("unknown tagged value in reply")
 
 
-def _buffer(buffers, index):
+def _buffer(buffers, index, budget):
+    """A buffer by index; each may be used once (one raw buffer named a million times would be copied as often)."""
     if type(index) is not int or not 0 <= index < len(buffers):
         raise ProtocolError("reference to a missing buffer")
+    if index in budget[1]:
+        raise ProtocolError("a buffer used twice")
+    budget[1].add(index)
     return buffers[index]
 
 
-def _decode_tensor(tree, buffers):
+def _decode_tensor(tree, buffers, budget):
     import torch
 
     dtype, shape = tree["dtype"], tree["shape"]
-    if dtype not in DTYPES or type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
-        raise ProtocolError("bad tensor header")
-    raw = _buffer(buffers, tree["$tensor"])
+    if (dtype not in DTYPES or type(shape) is not list or len(shape) > MAX_DIMS
+            or not all(type(n) is int and 0 <= n <= MAX_DIM for n in shape)):
+        raise ProtocolError("bad tensor header (unknown dtype, or a shape out of range)")
+    raw = _buffer(buffers, tree["$tensor"], budget)
     torch_dtype = getattr(torch, dtype)
     numel = math.prod(shape)
     if numel * torch.empty((), dtype=torch_dtype).element_size() != len(raw):
         raise ProtocolError("tensor size does not match its shape")
-    if numel == 0:
-        return torch.empty(shape, dtype=torch_dtype)
-    return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(torch_dtype).reshape(shape).clone()
+    try:
+        if numel == 0:
+            return torch.empty(shape, dtype=torch_dtype)
+        if dtype == "bool":  # only 0 and 1 are booleans: any other byte is read as True
+            return torch.frombuffer(bytearray(raw), dtype=torch.uint8).ne(0).reshape(shape)
+        return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(torch_dtype).reshape(shape).clone()
+    except (RuntimeError, ValueError, OverflowError, MemoryError) as exc:
+        raise ProtocolError(f"a tensor that cannot be built ({exc.__class__.__name__})") from None
