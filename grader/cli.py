@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
     g.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     g.add_argument("--public-only", action="store_true", help="run only the public tests")
+    g.add_argument("--max-notebook-mib", type=_positive, default=20, metavar="MIB",
+                   help="read notebooks up to this size; larger ones get status invalid (default: %(default)s)")
     g.add_argument("--regrade", action="store_true", help="grade again what the gradebook already has")
     g.add_argument("--executor", choices=["local", "dask"], default="local")
     g.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
@@ -65,6 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--min-overlap", type=int, default=75,
                    help="and at least this many normalised characters are shared (default: 75)")
     return p
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 1 << 20:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

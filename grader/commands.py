@@ -15,7 +15,7 @@ from grader import release as releasing
 from grader.console import Progress, say as _say
 from grader.errors import EXIT_TESTS_FAILED, ChecksFailed, UsageError
 from grader.harness import executors, runner
-from grader.intake import discover
+from grader.intake import discover, sources
 from grader.intake.prepare import prepare, prepare_all
 from grader.results import export, outputs
 from grader.results.gradebook import Gradebook
@@ -27,14 +27,15 @@ def grade(args) -> int:
     a = assignments.load(args.assignment)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    found = discover.discover(args.paths, workdir=out)
+    limits = sources.Limits(notebook_bytes=int(args.max_notebook_mib * sources.MiB))
+    found = discover.discover(args.paths, limits)
     run = runner.RunSpec(a, runner.resolve_device(args.device), args.public_only,
                          runner.hidden_roots(args.paths, out), args.workers or executors.default_workers())
     context = runner.Context(run)
     try:
         _require_protections(context, args.require.split(",") if args.require else [], args.allow_unsafe)
         book = Gradebook(out / "gradebook.sqlite")
-        prepared = prepare_all(found, a)
+        prepared = prepare_all(found, a, limits)
         todo = [p for p in prepared
                 if args.regrade or not book.has(a.name, p.submission_id, p.content_hash, run.suite_hash, run.version)]
         skipped = len(prepared) - len(todo)

@@ -47,13 +47,36 @@ def resolve_device(device: str) -> str:
 
 
 def hidden_roots(inputs: list[Path], out: Path | None = None) -> tuple[str, ...]:
-    """Folders no cell may see, from what the instructor named: each input's folder (a file's parent, a
-    folder itself) and the output folder. Computed once per run, never from a student's path."""
-    roots = {str(out.resolve())} if out is not None else set()
+    """Folders no cell may see, from what the instructor named: each named folder, the folder holding each
+    named file or archive, the output folder, and the ``.git`` of each (and of the repository around it).
+    Never from a student's path: a named path that is itself a link is not followed (a shell glob such as
+    ``cohort/*`` names student links), so only the folder holding it is hidden, never the link's target."""
+    roots = {os.path.realpath(out)} if out is not None else set()
     for path in inputs:
-        path = Path(os.path.realpath(path))  # instructor-named, trusted: links resolved
-        roots.add(str(path if path.is_dir() else path.parent))
+        path = Path(os.path.abspath(path))
+        real_dir = os.path.isdir(path) and not os.path.islink(path)
+        roots.add(os.path.realpath(path) if real_dir else os.path.realpath(path.parent))
+    for root in list(roots):
+        for folder in (Path(root), *Path(root).parents):  # a cohort inside a repository: its history too
+            if os.path.lexists(folder / ".git"):
+                roots.update(_git_dirs(folder / ".git"))
+                break
     return tuple(sorted(roots))
+
+
+def _git_dirs(git: Path) -> set[str]:
+    """A repository's ``.git`` folder; for a worktree (``.git`` is a file), the main repository's ``.git``.
+    Only folders named ``.git`` are ever returned, whatever the file says."""
+    if git.is_dir() and not git.is_symlink():
+        return {os.path.realpath(git)}
+    try:
+        line = git.read_text(errors="replace").split("\n", 1)[0] if git.is_file() and not git.is_symlink() else ""
+    except OSError:
+        return set()
+    target = Path(os.path.realpath(git.parent / line.removeprefix("gitdir:").strip())) if line.startswith("gitdir:") \
+        else None
+    common = target.parent.parent if target is not None and target.parent.name == "worktrees" else None
+    return {str(common)} if common is not None and common.name == ".git" and common.is_dir() else set()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ traceback can say "cell 7, line 3". A UTF-8 byte-order mark is accepted.
 """
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +17,12 @@ from pathlib import Path
 import nbformat
 
 from grader.errors import SubmissionError
+from grader.intake import sources
+from grader.intake.identity import clean
 
 # Cell magics whose body is still Python; any other cell magic (%%bash, %%writefile, ...) drops the cell.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 REMOVED = "pass  # IPython syntax removed by the grader"
 
 
@@ -34,27 +39,46 @@ class Submission:
     raw: bytes  # exact bytes read: the content hash is taken over these
 
 
-def read(path: Path) -> Submission:
-    """Read a notebook or a Python file; raises SubmissionError when it is neither."""
-    if path.is_dir():
-        raise SubmissionError("invalid", f"no notebook (.ipynb) or .py file was found in the folder {path.name}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SubmissionError("unreadable", f"cannot read {path.name}: {exc.strerror}") from None
-    if path.suffix == ".py":
+def read(path: Path, max_bytes: int = sources.Limits.notebook_bytes) -> Submission:
+    """Read a notebook or a Python file (a regular file, never through a link, at most ``max_bytes``);
+    raises SubmissionError when it is none of these."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        raise SubmissionError("invalid", f"no notebook (.ipynb) or .py file was found in the folder "
+                                         f"{clean(path.name)}")
+    return parse(path, sources.read_file(path, max_bytes))
+
+
+def parse(path: Path, raw: bytes) -> Submission:
+    """Cells from the bytes of a notebook or a Python file (``path`` names it: its suffix says which).
+    Total: whatever the bytes, this returns cells of valid text or raises SubmissionError."""
+    name = clean(path.name)
+    if path.suffix.lower() == ".py":
         try:
             return Submission(path, (Cell(1, raw.decode("utf-8-sig")),), raw)
         except UnicodeDecodeError:
-            raise SubmissionError("invalid", f"{path.name} is not UTF-8 text") from None
+            raise SubmissionError("invalid", f"{name} is not UTF-8 text") from None
     try:
         nb = nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
         nbformat.validate(nb)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many types for broken files
-        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook "
-                                         f"({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]})") from None
-    cells = tuple(Cell(i, c.source) for i, c in enumerate(nb.cells, start=1) if c.cell_type == "code")
+        cells = tuple(Cell(i, _text(c.source)) for i, c in enumerate(nb.cells, start=1) if c.cell_type == "code")
+    except UnicodeDecodeError:
+        raise SubmissionError("invalid", f"{name} is not a valid Jupyter notebook (it is not UTF-8 text)") from None
+    except (RecursionError, MemoryError) as exc:
+        raise SubmissionError("invalid", f"{name} is not a valid Jupyter notebook ({exc.__class__.__name__}: "
+                                         f"nested or large beyond what the grader reads)") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat and json raise many types for broken files
+        first = next(iter(str(exc).splitlines()), "")[:200]
+        raise SubmissionError("invalid", f"{name} is not a valid Jupyter notebook "
+                                         f"({exc.__class__.__name__}: {clean(first)})") from None
     return Submission(path, cells, raw)
+
+
+def _text(source) -> str:
+    """A cell's source as text that encodes: JSON may spell lone surrogates (``"\\ud800"``), which no
+    compiler, database or file accepts; they become U+FFFD here, once."""
+    if not isinstance(source, str):
+        source = "".join(source) if isinstance(source, list) else str(source)
+    return _SURROGATE.sub("\ufffd", source)
 
 
 def strip_ipython(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:

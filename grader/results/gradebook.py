@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS results (
     status TEXT NOT NULL, score REAL NOT NULL, max_score REAL NOT NULL, path TEXT NOT NULL,
     device TEXT NOT NULL, protections TEXT NOT NULL, duration REAL NOT NULL,
     graded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    record TEXT NOT NULL,
+    record TEXT NOT NULL, report_dir TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (assignment, submission_id, content_hash, suite_hash, grader_version)
 );
 CREATE TABLE IF NOT EXISTS tests (
@@ -40,6 +40,9 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
+        if "report_dir" not in columns:  # a gradebook from before report folders were recorded
+            self.db.execute("ALTER TABLE results ADD COLUMN report_dir TEXT NOT NULL DEFAULT ''")
 
     def has(self, assignment: str, submission_id: str, content_hash: str, suite_hash: str, version: str) -> bool:
         row = self.db.execute("SELECT 1 FROM results WHERE assignment=? AND submission_id=? AND content_hash=? "
@@ -47,17 +50,18 @@ class Gradebook:
                               (assignment, submission_id, content_hash, suite_hash, version)).fetchone()
         return row is not None
 
-    def add(self, r: SubmissionResult) -> None:
+    def add(self, r: SubmissionResult, report_dir: str = "") -> None:
+        """Commit ``r`` and its tests; ``report_dir`` is its folder under ``--out/<assignment>/``."""
         key = (r.assignment, r.submission_id, r.content_hash, r.suite_hash, r.grader_version)
         with self.db:  # one transaction: the submission and all its tests, or nothing
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM tests WHERE assignment=? AND submission_id=? AND content_hash=? AND "
                             "suite_hash=? AND grader_version=?", key)
             self.db.execute("INSERT OR REPLACE INTO results (assignment, submission_id, content_hash, suite_hash, "
-                            "grader_version, status, score, max_score, path, device, protections, duration, record) "
-                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            "grader_version, status, score, max_score, path, device, protections, duration, record, "
+                            "report_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (*key, r.status, r.score, r.max_score, r.path, r.device, json.dumps(r.protections),
-                             r.duration, json.dumps(r.to_dict())))
+                             r.duration, json.dumps(r.to_dict()), report_dir))
             self.db.executemany("INSERT INTO tests VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                                 [(*key, t.name, t.visibility, t.outcome, t.points, t.max_points, t.message,
                                   t.duration) for t in _unique(r.tests)])
@@ -75,6 +79,23 @@ class Gradebook:
                 seen.add((assignment_name, submission_id))
                 out.append(SubmissionResult.from_dict(json.loads(record)))
         return out
+
+    def report_dirs(self, assignment: str | None = None) -> dict[tuple[str, str], str]:
+        """The recorded report folder of the newest result of each (assignment, submission id), as
+        :meth:`latest` picks it; ``""`` for a result recorded before folders were."""
+        sql, args = "SELECT assignment, submission_id, report_dir FROM results", ()
+        if assignment:
+            sql, args = sql + " WHERE assignment = ?", (assignment,)
+        rows = self.db.execute(sql + " ORDER BY assignment, submission_id, graded_at DESC, rowid DESC", args)
+        out: dict[tuple[str, str], str] = {}
+        for assignment_name, submission_id, report_dir in rows:
+            out.setdefault((assignment_name, submission_id), report_dir)
+        return out
+
+    def set_report_dir(self, r: SubmissionResult, report_dir: str) -> None:
+        self.db.execute("UPDATE results SET report_dir=? WHERE assignment=? AND submission_id=? AND content_hash=? "
+                        "AND suite_hash=? AND grader_version=?",
+                        (report_dir, r.assignment, r.submission_id, r.content_hash, r.suite_hash, r.grader_version))
 
     def close(self) -> None:
         self.db.close()

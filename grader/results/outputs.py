@@ -23,18 +23,29 @@ class Recorder:
         self.durations: list[float] = []
 
     def __call__(self, result: SubmissionResult) -> None:
-        self.gradebook.add(result)
-        folder = self.out / result.assignment / report.safe_dirname(result.submission_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        export.write_gradescope(result, folder / "results.json")
-        report.write_submission_report(result, folder / "report.html")
+        self.gradebook.add(result, report.safe_dirname(result.submission_id))
+        write_report_files(self.out, result)
         self.count += 1
         self.durations.append(result.duration)
         self.progress(result)
 
 
+def write_report_files(out: Path, result: SubmissionResult) -> Path:
+    """``results.json`` and ``report.html`` in the result's own folder (one per id: :func:`report.safe_dirname`)."""
+    folder = out / result.assignment / report.safe_dirname(result.submission_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    export.write_gradescope(result, folder / "results.json")
+    report.write_submission_report(result, folder / "report.html")
+    return folder
+
+
 def write_exports(out: Path, gradebook: Gradebook) -> list[SubmissionResult]:
     results = gradebook.latest()
+    recorded = gradebook.report_dirs()
+    for r in results:  # results from before folders were recorded (and named by a hash): their files, once
+        if recorded.get((r.assignment, r.submission_id)) != report.safe_dirname(r.submission_id):
+            write_report_files(out, r)
+            gradebook.set_report_dir(r, report.safe_dirname(r.submission_id))
     export.write_grades_csv(results, out / "grades.csv", tests=False)
     export.write_lms_csv(results, out / "lms.csv")
     lms.write_canvas(results, out / "canvas.csv")

@@ -12,6 +12,7 @@ printed output) is untrusted and is shown as text, through :func:`grader.results
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from pathlib import Path
 
@@ -31,10 +32,24 @@ def env() -> jinja2.Environment:
     return env
 
 
+_PLAIN_ID = re.compile(r"[a-z0-9_][a-z0-9_.-]{0,79}")
+_HASHED = re.compile(r".*-[0-9a-f]{12}")
+
+
 def safe_dirname(submission_id: str) -> str:
-    """A folder name for a submission id that cannot escape the output folder."""
-    name = re.sub(r"[^\w.-]", "_", submission_id).lstrip(".") or "submission"
-    return name[:120]
+    """The report folder of a submission id: one folder per id, and none can escape the output folder.
+
+    A plain id (lower-case letters, digits, ``_ . -``, at most 80, not ending like a hashed name) is its own
+    folder name. Any other id gets a readable part and 12 hex digits of its SHA-256 (``bob smith`` →
+    ``bob_smith-<hash>``), so ids that read alike (``bob smith``, ``bob_smith``, ``bob?smith``, ``Bob``, ``bob``
+    on a case-insensitive disk) never share a folder. :class:`grader.results.outputs.Recorder` records the
+    name in the gradebook (``Gradebook.report_dirs``).
+    """
+    if _PLAIN_ID.fullmatch(submission_id) and not _HASHED.fullmatch(submission_id):
+        return submission_id
+    readable = re.sub(r"[^A-Za-z0-9_.-]", "_", submission_id).lstrip(".")[:80] or "submission"
+    digest = hashlib.sha256(submission_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{readable}-{digest}"
 
 
 def write_submission_report(result: SubmissionResult, path: Path) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
+from grader.results.report import safe_dirname
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the full sandbox needs root (CI runs as root)")
 ATTACKS = ROOT / "tests" / "adversarial" / "submissions"
@@ -144,7 +145,7 @@ def test_11_the_zygote_cannot_be_reached_from_a_cell(attacked):
 
 def test_10_reports_show_injections_as_text(attacked):
     sid = "inject_<script>alert(1)<_script>"
-    folder = attacked["out"] / "bpe" / "inject__script_alert_1___script_"
+    folder = attacked["out"] / "bpe" / safe_dirname(sid)  # inject__script_alert_1___script_-<hash of the id>
     html = (folder / "report.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;alert(&#39;owned&#39;)" in html
     assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")

@@ -126,13 +126,16 @@ def test_lms_zip_export_with_student_folders_and_duplicate_ids(tmp_path):
     proc = run_cli("grade", archive, extra, "--assignment", "bpe", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "escape.py").exists() and not (out.parent / "escape.py").exists()
+    assert [p.name for p in out.iterdir() if p.name.startswith("grader-zip")] == []  # nothing extracted
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
     assert grades.loc["ada", "score"] == 23 and grades.loc["bo", "score"] == 22
-    assert grades.loc["bo~2", "score"] == 23  # the duplicate id is kept and renamed, not merged
-    assert grades.loc["cy", "status"] == "invalid"
-    dup = json.loads((out / "bpe" / "bo_2" / "results.json").read_text())
-    assert "duplicate submission id 'bo'" in dup["output"]
+    assert grades.loc["bo.ipynb", "score"] == 23  # the second 'bo' is kept under its file name, not merged
+    assert grades.loc["cy", "status"] == "invalid" and grades.loc["escape.py", "status"] == "invalid"
+    dup = json.loads((out / "bpe" / "bo.ipynb" / "results.json").read_text())
+    assert "another submission is also named 'bo'" in dup["output"]
+    cy = json.loads((out / "bpe" / "cy" / "results.json").read_text())
+    assert "no notebook (.ipynb) or .py file was found in the folder cy (it holds: notes.txt)" in cy["output"]
     suites = ET.parse(out / "junit.xml").getroot().findall("testsuite")
-    assert {s.get("name") for s in suites} == {"bpe.ada", "bpe.bo", "bpe.bo~2", "bpe.cy"}
+    assert {s.get("name") for s in suites} == {"bpe.ada", "bpe.bo", "bpe.bo.ipynb", "bpe.cy", "bpe.escape.py"}
     status = run_cli("status", "--out", out)
     assert status.returncode == 0 and "bpe" in status.stdout and "invalid" in status.stdout
