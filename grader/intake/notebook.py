@@ -8,6 +8,7 @@ traceback can say "cell 7, line 3". A UTF-8 byte-order mark is accepted.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -48,13 +49,33 @@ def read(path: Path) -> Submission:
         except UnicodeDecodeError:
             raise SubmissionError("invalid", f"{path.name} is not UTF-8 text") from None
     try:
-        nb = nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
+        text = raw.decode("utf-8-sig")
+        json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise SubmissionError("invalid", f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:  # where the file broke, as an editor shows it
+        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook: broken JSON at line "
+                                         f"{exc.lineno}, column {exc.colno} ({exc.msg}); open it in a text editor "
+                                         "there, or restore it from a checkpoint") from None
+    except RecursionError:
+        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook (nested too deeply)") from None
+    try:
+        nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - nbformat raises many types for broken files
-        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook "
+        where = _where(exc)
+        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook{where} "
                                          f"({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]})") from None
     cells = tuple(Cell(i, c.source) for i, c in enumerate(nb.cells, start=1) if c.cell_type == "code")
     return Submission(path, cells, raw)
+
+
+def _where(exc: Exception) -> str:
+    """", in cell 3" for a schema error inside a cell (jsonschema's path), else ""."""
+    path = list(getattr(exc, "absolute_path", None) or getattr(exc, "path", None) or [])
+    if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
+        return f", in cell {path[1] + 1}"
+    return ""
 
 
 def strip_ipython(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:

@@ -131,7 +131,10 @@ def reference_attention(state: dict, q, k, v, mask, num_heads: int, mistake: str
 
 
 def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None = None) -> torch.Tensor:
-    """Type, shape, dtype, finiteness, then values; on a mismatch, name the mistake that matches."""
+    """Type, shape, dtype, finiteness, then values; on a mismatch, name the mistake that matches.
+
+    ``variants`` maps a mistake to the output it produces: a name of :data:`MISTAKES`, or an author's own
+    hint (any other key is shown to the student as the hint itself)."""
     if type(got) is not torch.Tensor:
         raise feedback(f"{what} returned {describe(got)}, expected a tensor of shape {tuple(expected.shape)}.")
     if got.shape != expected.shape:
@@ -143,7 +146,7 @@ def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None =
         return got
     for name, variant in (variants or {}).items():
         if variant.shape == got.shape and torch.allclose(got, variant, atol=ATOL, rtol=RTOL, equal_nan=True):
-            raise feedback(f"{what} does not match the reference.", hint=MISTAKES[name])
+            raise feedback(f"{what} does not match the reference.", hint=MISTAKES.get(name, name))
     if torch.isfinite(expected).all() and not torch.isfinite(got).all():
         raise feedback(f"{what} returned NaN or infinite values.",
                        hint="a softmax over a row that is entirely -inf gives NaN; check which positions the mask "
