@@ -35,10 +35,18 @@ class Assignment:
     provided: tuple[str, ...]
     call_timeout: float
     hash_seeds: tuple[int, ...] = (0,)  # string-hash seeds of the zygotes its tests fork cells from
+    bundled: bool = False  # a student bundle (``grader release``): ``root`` is the bundle, there is no reference/
 
     @property
     def folder(self) -> Path:
-        return self.root / "assignments" / self.name
+        return self.root if self.bundled else self.root / "assignments" / self.name
+
+    @property
+    def answers(self) -> Path:
+        """The recorded reference answers a bundle's public tests replay (see :mod:`grader.replay`)."""
+        from grader.replay import FILENAME
+
+        return self.folder / FILENAME
 
     @property
     def template(self) -> Path:
@@ -88,8 +96,13 @@ class Assignment:
     def extract(self, cells) -> extract.Extraction:
         return extract.extract(cells, self.symbols, self.provided_source, frozenset(self.provided))
 
-    def load_reference(self) -> types.ModuleType:
-        """The solution, imported in the parent (trusted code). Never sent to a cell."""
+    def load_reference(self):
+        """The solution, imported in the parent (trusted code), never sent to a cell; in a student bundle,
+        a replayer of the answers recorded at release."""
+        if not self.solution.is_file() and self.answers.is_file():
+            from grader import replay
+
+            return replay.replayer(replay.Tape.load(self.answers))
         sub = notebook.read(self.solution)
         ex = extract.extract(notebook.strip_ipython(sub.cells), self.symbols)
         module = types.ModuleType(f"reference_{self.name}")
@@ -100,15 +113,37 @@ class Assignment:
 def load(name: str, root: Path | None = None) -> Assignment:
     root = root or project_root()
     path = root / "assignments" / name / "assignment.toml"
+    bundle = find_bundle(root)
+    if not path.is_file() and bundle is not None and bundle[1] == name:
+        return _read(bundle[0] / "assignment.toml", name, bundle[0], bundled=True)
     if not path.is_file():
         known = sorted(p.parent.name for p in (root / "assignments").glob("*/assignment.toml"))
         raise UsageError(f"unknown assignment {name!r}", hint=f"known assignments: {', '.join(known) or 'none'} "
                          f"(looked in {root / 'assignments'})")
+    return _read(path, name, root)
+
+
+def _read(path: Path, name: str, root: Path, bundled: bool = False) -> Assignment:
     try:
         data = tomllib.loads(path.read_text())
         return Assignment(name=name, title=str(data.get("title", name)), root=root,
                           symbols=tuple(data["symbols"]), provided=tuple(data.get("provided", ())),
                           call_timeout=float(data.get("call_timeout", 10.0)),
-                          hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))))
+                          hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))), bundled=bundled)
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{path} is not a valid assignment file: {exc}") from None
+
+
+def find_bundle(start: Path) -> tuple[Path, str] | None:
+    """(bundle folder, assignment name) of the student bundle at ``start`` or above it, if any: a folder whose
+    ``assignment.toml`` has a ``[bundle]`` table (written by ``grader release``)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        path = folder / "assignment.toml"
+        if path.is_file():
+            try:
+                name = tomllib.loads(path.read_text()).get("bundle", {}).get("assignment")
+            except (OSError, tomllib.TOMLDecodeError):
+                return None
+            return (folder, str(name)) if name else None
+    return None

@@ -1,25 +1,24 @@
-"""What each CLI command does, given parsed arguments; returns an exit code."""
+"""What each CLI command does, given parsed arguments; returns an exit code.
+
+``check`` lives in :mod:`grader.check` (the student's side) and ``new`` in :mod:`grader.authoring.scaffold`;
+both are re-exported here, so the CLI finds every command in this module.
+"""
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 from grader import assignment as assignments
-from grader import release as releasing
 from grader.console import Progress, say as _say
+from grader.authoring.scaffold import new  # noqa: F401 - a command
+from grader.check import check  # noqa: F401 - a command
 from grader.errors import EXIT_TESTS_FAILED, ChecksFailed, UsageError
 from grader.harness import executors, runner
 from grader.intake import discover, sources
 from grader.intake.prepare import prepare, prepare_all
 from grader.results import export, outputs
 from grader.results.gradebook import Gradebook
-from grader.results.records import PASSED, SKIPPED
 from grader.sandbox.spec import missing
 
 
@@ -73,86 +72,27 @@ def _require_protections(context: runner.Context, required: list[str], allow_uns
                          hint="run as root on Linux, or pass --allow-unsafe to grade anyway")
 
 
-def check(args) -> int:
-    from grader.results import terminal
-
-    name = args.assignment or _guess_assignment(args.notebook)
-    a = assignments.load(name)
-    if not args.notebook.is_file():
-        raise UsageError(f"no such notebook: {args.notebook}")
-    results = []
-    with tempfile.TemporaryDirectory(prefix="grader-check-") as work:
-        copy = Path(work) / args.notebook.name  # graded from an empty working folder; the workspace is hidden
-        shutil.copyfile(args.notebook, copy)
-        run = runner.RunSpec(a, runner.resolve_device(args.device), public_only=True,
-                             hidden=runner.hidden_roots([args.notebook]) + _private_places(args.notebook))
-        context = runner.Context(run)
-        try:
-            prep = dataclasses.replace(prepare(copy, a), path=args.notebook)  # reported as the student named it
-            runner.run_tests([prep], context, results.append)
-        finally:
-            context.close()
-    result = results[0]
-    lacking = _not_applied(result.protections)
-    if lacking:
-        _say(f"sandbox: could not apply here: {', '.join(lacking)} (`grader doctor` explains each; as root on "
-             "Linux all apply)")
-    if args.format == "json":
-        print(json.dumps(export.gradescope(result), indent=2, ensure_ascii=False))
-    elif args.format == "junit":
-        tree = export.junit(results)
-        tree.write(sys.stdout, encoding="unicode", xml_declaration=True)
-        print()
-    elif args.format == "github":
-        print(terminal.github_annotations(result, args.notebook))
-    else:
-        print(terminal.summary(result, color=sys.stdout.isatty()))
-    ok = result.status == "graded" and all(t.outcome in (PASSED, SKIPPED) for t in result.tests)
-    return 0 if ok else EXIT_TESTS_FAILED
-
-
-def _private_places(notebook: Path) -> tuple[str, ...]:
-    """What a local check hides besides the notebook's folder: HOME and the enclosing repository (.git)."""
-    places = {str(Path.home())}
-    for folder in Path(os.path.realpath(notebook)).parents:
-        if (folder / ".git").exists():
-            places.add(str(folder))
-            break
-    return tuple(sorted(p for p in places if p != "/"))
-
-
-def _not_applied(applied) -> list[str]:
-    from grader.sandbox.spec import LAYERS
-
-    applied = set(applied)
-    alternatives = {"hide": "minimal-root", "userns": "uid"}  # a fallback is not missing when the better one applied
-    return [n for n in LAYERS if n not in applied and alternatives.get(n) not in applied
-            and not (n == "minimal-root" and "hide" in applied and "uid" in applied)]
-
-
-def _guess_assignment(path: Path) -> str:
-    root = assignments.project_root()
-    known = sorted(p.parent.name for p in (root / "assignments").glob("*/assignment.toml"))
-    matches = [k for k in known if path.stem == k or path.stem.startswith(k) or k in path.stem]
-    if len(matches) == 1:
-        return matches[0]
-    raise UsageError(f"cannot tell which assignment {path.name} is", hint=f"pass --assignment, one of: "
-                     f"{', '.join(known)}")
-
-
 def release(args) -> int:
-    a = assignments.load(args.name)
-    args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / f"{a.name}.ipynb"
-    target.write_text(releasing.release_text(a.solution))
-    _say(f"wrote {target}")
+    from grader import bundle
+
+    bundle.build(assignments.load(args.name), args.out, _say)
     return 0
 
 
 def validate(args) -> int:
     from grader import validation
+    from grader.authoring import lint
 
-    return 0 if validation.validate(assignments.load(args.name), _say) else EXIT_TESTS_FAILED
+    a = assignments.load(args.name)
+    lint.check_symbols(a)
+    _say(f"step 1: assignment.toml: every symbol ({', '.join(a.symbols)}) is defined in the master solution")
+    unmarked = lint.unmarked_tests(a)
+    _say(f"step 2: points: {'every test has @pytest.mark.points(n)' if not unmarked else 'some tests have no marker'}")
+    for test in unmarked:
+        _say(f"      warning: {test} has no @pytest.mark.points(n), so it counts 1 point")
+    _say("step 3: grading the reference, the released template, the alternatives and the mutants (public and hidden "
+         "tests, in the sandbox)")
+    return 0 if validation.validate(a, _say) else EXIT_TESTS_FAILED
 
 
 def extract(args) -> int:

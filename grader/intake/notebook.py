@@ -8,6 +8,7 @@ traceback can say "cell 7, line 3". A UTF-8 byte-order mark is accepted.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, replace
@@ -58,7 +59,18 @@ def parse(path: Path, raw: bytes) -> Submission:
         except UnicodeDecodeError:
             raise SubmissionError("invalid", f"{name} is not UTF-8 text") from None
     try:
-        nb = nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
+        text = raw.decode("utf-8-sig")
+        json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise SubmissionError("invalid", f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:  # where the file broke, as an editor shows it
+        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook: broken JSON at line "
+                                         f"{exc.lineno}, column {exc.colno} ({exc.msg}); open it in a text editor "
+                                         "there, or restore it from a checkpoint") from None
+    except RecursionError:
+        raise SubmissionError("invalid", f"{path.name} is not a valid Jupyter notebook (nested too deeply)") from None
+    try:
+        nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
         cells = tuple(Cell(i, _text(c.source)) for i, c in enumerate(nb.cells, start=1) if c.cell_type == "code")
     except UnicodeDecodeError:
@@ -68,7 +80,7 @@ def parse(path: Path, raw: bytes) -> Submission:
                                          f"nested or large beyond what the grader reads)") from None
     except Exception as exc:  # noqa: BLE001 - nbformat and json raise many types for broken files
         first = next(iter(str(exc).splitlines()), "")[:200]
-        raise SubmissionError("invalid", f"{name} is not a valid Jupyter notebook "
+        raise SubmissionError("invalid", f"{name} is not a valid Jupyter notebook{_where(exc)} "
                                          f"({exc.__class__.__name__}: {clean(first)})") from None
     return Submission(path, cells, raw)
 
@@ -79,6 +91,14 @@ def _text(source) -> str:
     if not isinstance(source, str):
         source = "".join(source) if isinstance(source, list) else str(source)
     return _SURROGATE.sub("\ufffd", source)
+
+
+def _where(exc: Exception) -> str:
+    """", in cell 3" for a schema error inside a cell (jsonschema's path), else ""."""
+    path = list(getattr(exc, "absolute_path", None) or getattr(exc, "path", None) or [])
+    if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
+        return f", in cell {path[1] + 1}"
+    return ""
 
 
 def strip_ipython(cells: tuple[Cell, ...]) -> tuple[Cell, ...]:

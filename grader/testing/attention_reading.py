@@ -76,7 +76,7 @@ def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None =
         raise feedback(f"{what} returned {got.dtype}, expected {expected.dtype}.")
     if torch.allclose(got, expected, atol=ATOL, rtol=RTOL, equal_nan=True):
         return got
-    hint = hint or next((MISTAKES[name] for name, variant in (variants or {}).items() if variant.shape == got.shape
+    hint = hint or next((MISTAKES.get(name, name) for name, variant in (variants or {}).items() if variant.shape == got.shape
                          and torch.allclose(got, variant, atol=ATOL, rtol=RTOL, equal_nan=True)), None)
     if torch.isfinite(expected).all() and not torch.isfinite(got).all():
         bad = (~torch.isfinite(got)).nonzero()[0]

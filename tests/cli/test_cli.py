@@ -1,5 +1,6 @@
 """The CLI as students, instructors and CI use it: exit codes, formats, and clear errors without tracebacks."""
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -28,6 +29,25 @@ def test_check_guesses_the_assignment_from_the_file_name(tmp_path):
     nb = (tmp_path / "bpe.ipynb")
     nb.write_bytes((SAMPLES / "carol_tiebreak.ipynb").read_bytes())
     assert run_cli("check", nb).returncode == 0
+
+
+def test_check_reads_the_assignment_from_the_notebook_metadata(tmp_path):
+    nb = tmp_path / "my_homework.ipynb"
+    shutil.copy(ROOT / "assignments" / "transformer_masks" / "transformer_masks.ipynb", nb)
+    proc = run_cli("check", nb)
+    assert proc.returncode == 1 and "transformer_masks" in proc.stdout, proc.stderr
+
+
+def test_check_says_each_reason_once_with_line_and_column():
+    proc = run_cli("check", SAMPLES / "peggy_corrupt.ipynb", "--assignment", "bpe")
+    assert proc.returncode == 1
+    assert proc.stdout.count("not a valid Jupyter notebook") == 1 and "line 33, column 5" in proc.stdout
+
+
+def test_check_says_did_you_mean(tmp_path):
+    nb = write_notebook(tmp_path / "hw.ipynb", "def build_bpe_vocab(corpus, max_vocab_size):\n    return []")
+    proc = run_cli("check", nb, "--assignment", "bpe")
+    assert proc.returncode == 1 and "did you mean `build_bpe_vocab`" in proc.stdout, proc.stdout
 
 
 def test_check_formats_for_ci():
@@ -88,9 +108,9 @@ def test_without_root_check_works_and_says_what_is_missing(tmp_path):
     env = dict(os.environ, GRADER_UNPRIVILEGED="1")
     run = lambda *a: subprocess.run([sys.executable, "-m", "grader", *map(str, a)], cwd=ROOT, env=env,
                                     capture_output=True, text=True, timeout=300)
-    proc = run("check", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe")
+    proc = run("check", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--verbose")
     assert proc.returncode == 0, proc.stderr
-    assert "not available here: pidns, mountns, uid" in proc.stdout and "Traceback" not in proc.stderr
+    assert "missing here: " in proc.stdout and "uid" in proc.stdout.split("missing here: ")[1] and "Traceback" not in proc.stderr
     refused = run("grade", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--out", tmp_path)
     assert refused.returncode == 2 and "grades would not be official" in refused.stderr
     allowed = run("grade", SAMPLES / "alice_regex.ipynb", "--assignment", "bpe", "--out", tmp_path, "--allow-unsafe")
