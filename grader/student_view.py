@@ -63,6 +63,7 @@ def _tests(r: SubmissionResult, green, red, dim, off) -> list[str]:
         mark = f"{green}✔{off}" if t.outcome == PASSED else (f"{dim}–{off}" if t.outcome == SKIPPED else f"{red}✘{off}")
         lines.append(f"  {mark} {_clean(t.name)}  ({t.points:g}/{t.max_points:g})"
                      + (f"  {dim}{_clean(t.description)}{off}" if t.description else ""))
+        lines += [f"      {dim}note: {_clean(n)}{off}" for n in t.notes]
         if t.outcome == PASSED:
             continue
         message = (t.message or "").strip()

@@ -18,10 +18,11 @@ import signal
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
-from grader.harness import outcomes
+from grader.harness import notes, outcomes
 from grader.harness.proxy import StudentProxy
 from grader.results.records import SKIPPED, SubmissionResult, TestResult
 
@@ -116,10 +117,11 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        yield
+        with notes.collecting() as noted:
+            yield
         index = _index(item)
         box = self.boxes.get(index)
-        self.tests.setdefault(index, []).append(self._result(item, box))
+        self.tests.setdefault(index, []).append(replace(self._result(item, box), notes=tuple(noted)))
         self.remaining[index] -= 1
         if self.remaining[index] == 0:
             self._finish(index)

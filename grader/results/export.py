@@ -56,7 +56,8 @@ def gradescope(r: SubmissionResult) -> dict:
         "name": x(t.name if not t.description else f"{t.name}: {t.description}"),
         "score": t.points, "max_score": t.max_points,
         "status": "passed" if t.outcome == PASSED else "failed",
-        "output": x("\n\n".join(p for p in (t.message, f"Your code printed:\n{t.output}" if t.output else "") if p)),
+        "output": x("\n\n".join(p for p in (*(f"Note: {n}" for n in t.notes), t.message,
+                                            f"Your code printed:\n{t.output}" if t.output else "") if p)),
         "visibility": "visible" if t.visibility == "public" else "after_published",
     } for t in r.tests if t.outcome != SKIPPED]
     output = r.message or ("" if r.status == "graded" else r.status)

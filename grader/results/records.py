@@ -23,6 +23,7 @@ class TestResult:
     detail: str = ""  # for the instructor: assertion introspection, grader tracebacks
     output: str = ""  # what the student's code printed during the test (capped)
     duration: float = 0.0
+    notes: tuple[str, ...] = ()  # for the student, pass or fail: e.g. how the weights were loaded
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, data: dict) -> "SubmissionResult":
         data = dict(data)
-        data["tests"] = tuple(TestResult(**t) for t in data.get("tests", ()))
+        data["tests"] = tuple(TestResult(**{**t, "notes": tuple(t.get("notes", ()))}) for t in data.get("tests", ()))
         data["protections"] = tuple(data.get("protections", ()))
         data["warnings"] = tuple(data.get("warnings", ()))
         return cls(**data)

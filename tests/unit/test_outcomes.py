@@ -37,3 +37,16 @@ def test_status_says_why_a_submission_was_not_graded():
     assert status(None, "NameError at load", (_t(FAILED, 0),)) == ("load_error", "NameError at load")
     assert status(None, "", (_t(ERROR, 0),))[0] == "grader_error"
     assert status(None, "", (_t(FAILED, 0), _t(PASSED, 2))) == ("graded", "")
+
+
+def test_notes_are_collected_per_test_and_ignored_outside_one():
+    from grader.harness import notes
+    from grader.testing import note
+
+    note("outside any test: dropped")
+    with notes.collecting() as first:
+        note("weights loaded by structure: w_O as w_0")
+        note("weights loaded by structure: w_O as w_0")  # said once
+    with notes.collecting() as second:
+        pass
+    assert first == ["weights loaded by structure: w_O as w_0"] and second == []
