@@ -26,8 +26,6 @@ import nbformat
 from grader import __version__, bundle_files, release, replay
 from grader.assignment import Assignment
 from grader.errors import UsageError
-from grader.harness import runner
-from grader.intake.prepare import prepare
 from grader.results.records import ERROR, PASSED
 
 WORKFLOW = Path(".github/workflows/grader.yml")
@@ -44,15 +42,10 @@ def _submissions(a: Assignment, template: Path, everything: bool) -> dict[str, P
 
 
 def _run(a: Assignment, paths: dict[str, Path], reference) -> dict:
-    context = runner.Context(runner.RunSpec(a, public_only=True, hidden=runner.hidden_roots(list(paths.values()))))
-    context._reference = reference  # the fixture `reference` answers from the recorder or the replayer
-    results: dict = {}
-    try:
-        runner.run_tests([prepare(p, a, sid) for sid, p in paths.items()], context,
-                         lambda r: results.__setitem__(r.submission_id, r))
-    finally:
-        context.close()
-    return results
+    """The public tests over ``paths``, the fixture ``reference`` answering from the recorder or the replayer."""
+    from grader.validation import grade_paths
+
+    return grade_paths(a, paths, public_only=True, reference=reference)
 
 
 def _first_error(result) -> str:
