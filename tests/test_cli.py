@@ -74,7 +74,7 @@ def test_grade_handles_a_batch_with_broken_members(tmp_path):
     import pandas as pd
 
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
-    assert grades.loc["good", "score"] == 23 and grades.loc["student7", "score"] == 23
+    assert grades.loc["good", "score"] == 27 and grades.loc["student7", "score"] == 28  # alice: the backslash test
     assert grades.loc["crasher", "score"] == 0 and grades.loc["notes", "status"] == "missing_symbol"
     crash = json.loads((out / "bpe" / "crasher" / "results.json").read_text())
     assert "stopped before replying (it crashed or exited)" in crash["tests"][0]["output"]
@@ -127,8 +127,8 @@ def test_lms_zip_export_with_student_folders_and_duplicate_ids(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "escape.py").exists() and not (out.parent / "escape.py").exists()
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
-    assert grades.loc["ada", "score"] == 23 and grades.loc["bo", "score"] == 22
-    assert grades.loc["bo~2", "score"] == 23  # the duplicate id is kept and renamed, not merged
+    assert grades.loc["ada", "score"] == 27 and grades.loc["bo", "score"] == 27
+    assert grades.loc["bo~2", "score"] == 28  # the duplicate id is kept and renamed, not merged
     assert grades.loc["cy", "status"] == "invalid"
     dup = json.loads((out / "bpe" / "bo_2" / "results.json").read_text())
     assert "duplicate submission id 'bo'" in dup["output"]
