@@ -1,4 +1,4 @@
-"""bug: generator_twice. Iterates the corpus twice (a generator is empty the second time)."""
+"""bug: generator_differs. Iterates the corpus twice (a generator is empty the second time)."""
 from collections import Counter
 
 
