@@ -67,7 +67,7 @@ def outputs(attacked, sid):
 
 def test_batch_completes_and_honest_work_is_unaffected(attacked):
     assert attacked["proc"].returncode == 0, attacked["proc"].stderr
-    assert attacked["grades"].loc["zz_honest", "score"] == 23
+    assert attacked["grades"].loc["zz_honest", "score"] == 27
     assert len(attacked["grades"]) == 12
 
 
@@ -85,7 +85,7 @@ def test_2_monkeypatching_stays_in_the_cell(attacked):
 def test_3_no_secret_is_readable(attacked):
     text = outputs(attacked, "read_secrets")
     assert "LEAKED" not in text
-    assert text.count("blocked") >= 8 * 19  # eight attempts, in every test
+    assert text.count("blocked") >= 8 * 22  # eight attempts, in every test
     assert "expected values in memory: 0" in text
 
 
@@ -99,7 +99,7 @@ def test_5_forged_results_are_ignored(attacked):
     honest = sum(t["score"] for t in data["tests"] if t["status"] == "passed")
     # It returns exactly the five specials: that honestly passes the two public checks about specials and order.
     assert data["score"] == honest == attacked["grades"].loc["forge_results", "score"] == 2
-    assert len(data["tests"]) == 19
+    assert len(data["tests"]) == 22
     assert "WROTE" not in outputs(attacked, "forge_results").replace("WROTE results.json", "")
 
 
@@ -140,7 +140,7 @@ def test_11_the_zygote_cannot_be_reached_from_a_cell(attacked):
     text = outputs(attacked, "zygote_hijack")
     assert "HIJACKED" not in text
     # 0, 1, 2, the channel and the descriptor listdir itself holds: nothing inherited from the zygote
-    assert text.count("open fds: 5") == 19
+    assert text.count("open fds: 5") == 22
 
 
 def test_10_reports_show_injections_as_text(attacked):

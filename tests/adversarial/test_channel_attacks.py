@@ -55,7 +55,7 @@ def test_batch_completes_and_every_neighbour_scores_full_marks(graded):
     for name in attacks:
         for n in (1, 2):
             row = grades.loc[f"{name}_honest{n}"]
-            assert (row["score"], row["status"]) == (23, "graded"), f"the neighbour of {name}"
+            assert (row["score"], row["status"]) == (27, "graded"), f"the neighbour of {name}"
         assert grades.loc[name, "status"] == "graded", name  # a clear student status, never grader_error
         assert grades.loc[name, "score"] <= (2 if name == "late_output" else 0), name  # it returns the specials
     ET.parse(graded["out"] / "junit.xml")

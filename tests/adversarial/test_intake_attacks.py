@@ -150,7 +150,7 @@ def all_output_text(batch) -> str:
 def test_the_batch_completes_and_honest_neighbours_get_full_marks(batch):
     assert batch["code"] == 0, batch["stderr"]
     for sid in ("zz_honest", "alice~2", "bob smith", "dan", "hal", "gina", "surrogate_source"):
-        assert (row(batch, sid)["score"], row(batch, sid)["status"]) == (23, "graded"), sid
+        assert (row(batch, sid)["score"], row(batch, sid)["status"]) == (27, "graded"), sid
     assert "Traceback" not in batch["stderr"]
 
 
@@ -166,19 +166,19 @@ def test_links_and_special_files_are_never_followed(batch):
 
 def test_a_named_link_never_makes_cells_mask_its_target(batch):
     assert row(batch, "null")["status"] == "invalid"
-    assert row(batch, "gina")["score"] == 23  # with /dev masked, no cell could start
+    assert row(batch, "gina")["score"] == 27  # with /dev masked, no cell could start
 
 
 def test_odd_file_names_become_safe_stable_ids(batch):
     ids = set(batch["grades"].index)
     for sid in ("caf\\xe9", "sur\\xed\\xa0\\x80", "esc\\x1b[2J\\nnewline"):
-        assert sid in ids and row(batch, sid)["score"] == 23, sid
+        assert sid in ids and row(batch, sid)["score"] == 27, sid
     assert not any(c in "".join(ids) for c in "\x1b\n\r") and all(i.isprintable() for i in ids)
 
 
 def test_ids_and_report_folders_never_collide(batch):
     g = batch["grades"]
-    assert (g.loc["alice", "score"], g.loc["alice.py", "score"], g.loc["alice~2", "score"]) == (22, 23, 23)
+    assert (g.loc["alice", "score"], g.loc["alice.py", "score"], g.loc["alice~2", "score"]) == (26, 27, 27)
     assert "also named 'alice'" in results(batch, "alice.py")["output"]
     scores = {sid: results(batch, sid)["score"] for sid in ("bob smith", "bob_smith", "bob?smith")}
     assert scores == {sid: g.loc[sid, "score"] for sid in scores} and len(set(scores.values())) == 3
@@ -213,4 +213,4 @@ def test_zip_bombs_and_zip_slip(batch):
 def test_parse_bombs_are_a_status_not_a_crash(batch):
     deep = row(batch, "deep")
     assert deep["status"] in ("invalid", "graded")  # graded once extraction skips the cell it cannot parse
-    assert "RecursionError" in results(batch, "deep")["output"] or deep["score"] == 23
+    assert "RecursionError" in results(batch, "deep")["output"] or deep["score"] == 27

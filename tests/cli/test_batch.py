@@ -83,7 +83,7 @@ def test_hanging_submission_costs_at_most_three_timeouts(tmp_path):
     assert proc.returncode == 0
     assert time.monotonic() - started < 60
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
-    assert grades.loc["hang", "score"] == 0 and grades.loc["ok", "score"] == 23
+    assert grades.loc["hang", "score"] == 0 and grades.loc["ok", "score"] == 27
     import json
 
     messages = [t["output"] for t in json.loads((out / "bpe" / "hang" / "results.json").read_text())["tests"]]

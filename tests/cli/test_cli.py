@@ -94,7 +94,7 @@ def test_grade_handles_a_batch_with_broken_members(tmp_path):
     import pandas as pd
 
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
-    assert grades.loc["good", "score"] == 23 and grades.loc["student7", "score"] == 23
+    assert grades.loc["good", "score"] == 27 and grades.loc["student7", "score"] == 27
     assert grades.loc["crasher", "score"] == 0 and grades.loc["notes", "status"] == "missing_symbol"
     crash = json.loads((out / "bpe" / "crasher" / "results.json").read_text())
     assert "stopped before replying (it crashed or exited)" in crash["tests"][0]["output"]
@@ -148,8 +148,8 @@ def test_lms_zip_export_with_student_folders_and_duplicate_ids(tmp_path):
     assert not (tmp_path / "escape.py").exists() and not (out.parent / "escape.py").exists()
     assert [p.name for p in out.iterdir() if p.name.startswith("grader-zip")] == []  # nothing extracted
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
-    assert grades.loc["ada", "score"] == 23 and grades.loc["bo", "score"] == 22
-    assert grades.loc["bo.ipynb", "score"] == 23  # the second 'bo' is kept under its file name, not merged
+    assert grades.loc["ada", "score"] == 27 and grades.loc["bo", "score"] == 26
+    assert grades.loc["bo.ipynb", "score"] == 27  # the second 'bo' is kept under its file name, not merged
     assert grades.loc["cy", "status"] == "invalid" and grades.loc["escape.py", "status"] == "invalid"
     dup = json.loads((out / "bpe" / "bo.ipynb" / "results.json").read_text())
     assert "another submission is also named 'bo'" in dup["output"]

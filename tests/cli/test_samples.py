@@ -15,7 +15,7 @@ def test_every_sample_is_graded_as_expected(bpe_cohort):
     assert list(grades.columns[:5]) == ["submission_id", "assignment", "score", "max_score", "status"]
     assert sorted(grades.submission_id) == sorted(EXPECTED)
     tests = list(grades.columns[5:])
-    assert len(tests) == 19 and grades.max_score.eq(23).all()
+    assert len(tests) == 22 and grades.max_score.eq(27).all()
     for _, row in grades.iterrows():
         want = EXPECTED[row.submission_id]
         assert row.status == want["status"], row.submission_id
@@ -46,11 +46,11 @@ def test_results_json_follows_gradescope_schema(bpe_cohort):
 def test_statuses_explain_themselves(bpe_cohort):
     out, _ = bpe_cohort
     oscar = json.loads((out / "bpe" / "oscar_wrong_name" / "results.json").read_text())
-    assert "`build_BPE` (cell 4) is graded as `build_bpe`" in oscar["output"] and oscar["score"] == 23
+    assert "`build_BPE` (cell 4) is graded as `build_bpe`" in oscar["output"] and oscar["score"] == 27
     peggy = json.loads((out / "bpe" / "peggy_corrupt" / "results.json").read_text())
     assert "not a valid Jupyter notebook" in peggy["output"]
     nina = json.loads((out / "bpe" / "nina_syntax_error" / "results.json").read_text())
-    assert nina["score"] == 23 and "syntax error" in nina["output"]
+    assert nina["score"] == 27 and "syntax error" in nina["output"]
 
 
 def test_feedback_names_the_bug(bpe_cohort):
