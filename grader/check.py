@@ -94,6 +94,10 @@ def check(args) -> int:
         finally:
             context.close()
     result = results[0]
+    lacking = _not_applied(result.protections)
+    if lacking and args.format != "text":  # text output says it in its last line; machine formats on stderr
+        print(f"sandbox: could not apply here: {', '.join(lacking)} (`grader doctor` explains each; as root on "
+              "Linux all apply)", file=sys.stderr)
     shown = os.path.relpath(notebook) if not os.path.relpath(notebook).startswith("..") else str(notebook)
     if args.junit:
         export.write_junit(results, args.junit)
@@ -121,3 +125,15 @@ def _private_places(notebook: Path) -> tuple[str, ...]:
             places.add(str(folder))
             break
     return tuple(sorted(p for p in places if p != "/"))
+
+
+def _not_applied(applied) -> list[str]:
+    """Layers that did not apply, leaving out a fallback whose better layer applied (hide vs minimal-root)."""
+    from grader.sandbox.spec import LAYERS
+
+    applied = set(applied)
+    if not applied:
+        return []
+    alternatives = {"hide": "minimal-root", "userns": "uid"}
+    return [n for n in LAYERS if n not in applied and alternatives.get(n) not in applied
+            and not (n == "minimal-root" and "hide" in applied and "uid" in applied)]

@@ -31,7 +31,7 @@ def similar(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     boilerplate = template_code(a)
     codes, skipped = [], []
-    for prep in prepare_all(discover.discover(args.paths, workdir=out), a):
+    for prep in prepare_all(discover.discover(args.paths), a):
         if prep.path.resolve() == a.template.resolve():
             skipped.append((prep.submission_id, "the released template itself"))
         elif prep.unusable or prep.extraction is None:

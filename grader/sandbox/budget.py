@@ -13,7 +13,7 @@ import time
 
 from grader.sandbox import hostlock
 
-GUARD_FACTOR = 2.0
+GUARD_FACTOR = 1.5  # enough for a cell sharing a core; a busier host is "overloaded" and the test reruns alone
 _TICK = os.sysconf("SC_CLK_TCK")
 
 

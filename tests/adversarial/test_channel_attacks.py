@@ -112,14 +112,14 @@ def test_an_unsolicited_reply_never_shifts_the_channel(graded):
 
 def test_students_never_see_instructor_material_or_classmates(graded):
     inputs = str(graded["inputs"])
-    index = (graded["out"] / "index.html").read_text()
+    index = (graded["out"] / "bpe" / "index.html").read_text()  # the assignment's dashboard
     for sid in graded["grades"].index:
         data, html = student_files(graded, sid)
         page = html + json.dumps(data)
         assert inputs not in page and "instructor.html" not in html
         others = [o for o in graded["grades"].index if o != sid and o not in sid and o + "_honest" not in sid]
         assert not [o for o in others if o in page], sid
-        assert f"bpe/{sid}/instructor.html" in index
+        assert f"{sid}/instructor.html" in index
     instructor = (graded["out"] / "bpe" / "not_callable" / "instructor.html").read_text()
     assert "Details for the instructor" in instructor or "instructor" in instructor
 

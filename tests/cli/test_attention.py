@@ -170,17 +170,19 @@ def test_mask_feedback_never_prints_identical_expected_and_got():
 
 
 def test_weights_are_loaded_by_structure():
+    from grader.testing.attention_modules import _by_structure
+
     D = 8
     state = {f"{n}.{p}": torch.full((D, D) if p == "weight" else (D,), float(i))
              for i, n in enumerate(("w_q", "w_k", "w_v", "w_0")) for p in ("weight", "bias")}
     linears = {f"linears.{i}.{p}": torch.zeros((D, D) if p == "weight" else (D,)) for i in range(4)
                for p in ("weight", "bias")}
-    mapped, how = ac._by_structure(linears, state)
+    mapped, how = _by_structure(linears, state)
     assert torch.equal(mapped["linears.3.weight"], state["w_0.weight"]) and "w_0→linears.3" in how
     heads = {f"heads.{h}.{r}.{p}": torch.zeros((4, D) if p == "weight" else (4,)) for h in range(2)
              for r in ("query", "key", "value") for p in ("weight", "bias")}
     heads |= {"w_0.weight": torch.zeros(D, D), "w_0.bias": torch.zeros(D)}
-    mapped, how = ac._by_structure(heads, state)
+    mapped, how = _by_structure(heads, state)
     assert torch.equal(mapped["heads.1.key.weight"], state["w_k.weight"][4:]) and "2 heads" in how
     assert ac._by_structure({"w.weight": torch.zeros(D, D), "w.bias": torch.zeros(D)}, state) is None
 

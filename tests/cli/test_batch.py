@@ -81,7 +81,7 @@ def test_hanging_submission_costs_at_most_three_timeouts(tmp_path):
     started = time.monotonic()
     proc = run_cli("grade", inputs, "--assignment", "bpe", "--out", out, "--workers", "1")
     assert proc.returncode == 0
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 90  # three wall guards (1.5 x 10 s + 1 s each), start-up, the rest
     grades = pd.read_csv(out / "grades.csv").set_index("submission_id")
     assert grades.loc["hang", "score"] == 0 and grades.loc["ok", "score"] == 27
     import json

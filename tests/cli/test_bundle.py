@@ -106,4 +106,4 @@ def test_the_reference_solution_passes_with_recorded_answers(student_env):
     proc = _check(student_env, "my_homework.ipynb", "--verbose")  # a renamed notebook: the bundle says which
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3/3 public tests passed, 5/5 points" in proc.stdout
-    assert "applied     netns" in proc.stdout and "missing here: pidns, mountns, uid" in proc.stdout
+    assert "applied     netns" in proc.stdout and "missing here: uid" in proc.stdout
