@@ -39,7 +39,7 @@ def grade_paths(a: Assignment, paths: dict[str, Path], public_only: bool = False
                 reference=None) -> dict[str, SubmissionResult]:
     """Grade ``paths`` (label → file) in one session; ``reference`` replaces the solution the ``reference``
     fixture answers from (a recorder or a replayer of recorded answers, for bundles)."""
-    context = runner.Context(runner.RunSpec(a, public_only, hidden=runner.hidden_roots(list(paths.values()))))
+    context = runner.Context(runner.RunSpec(a, public_only=public_only, hidden=runner.hidden_roots(list(paths.values()))))
     if reference is not None:
         context._reference = reference
     out: dict[str, SubmissionResult] = {}

@@ -140,7 +140,7 @@ def test_11_the_zygote_cannot_be_reached_from_a_cell(attacked):
     text = outputs(attacked, "zygote_hijack")
     assert "HIJACKED" not in text
     # 0, 1, 2, the channel and the descriptor listdir itself holds: nothing inherited from the zygote
-    assert text.count("open fds: 5") == 22
+    assert text.count("open fds: ") >= 22 and text.count("open fds: ") == text.count("open fds: 5")  # every cell
 
 
 def test_10_reports_show_injections_as_text(attacked):

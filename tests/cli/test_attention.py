@@ -184,7 +184,7 @@ def test_weights_are_loaded_by_structure():
     heads |= {"w_0.weight": torch.zeros(D, D), "w_0.bias": torch.zeros(D)}
     mapped, how = _by_structure(heads, state)
     assert torch.equal(mapped["heads.1.key.weight"], state["w_k.weight"][4:]) and "2 heads" in how
-    assert ac._by_structure({"w.weight": torch.zeros(D, D), "w.bias": torch.zeros(D)}, state) is None
+    assert _by_structure({"w.weight": torch.zeros(D, D), "w.bias": torch.zeros(D)}, state) is None
 
 
 def test_transformer_masks_accept_every_blocking_form():
