@@ -56,9 +56,10 @@ def rss_sampler(proc: subprocess.Popen, samples: list[int], stop: threading.Even
         time.sleep(0.25)
 
 
-def grade(cohort: Path, out: Path, workers: int, assignment: str, public_only: bool = False) -> dict:
+def grade(cohort: Path, out: Path, workers: int, assignment: str, public_only: bool = False,
+          extra: tuple[str, ...] = ()) -> dict:
     cmd = [sys.executable, "-m", "grader", "grade", str(cohort), "--assignment", assignment, "--out", str(out),
-           "--workers", str(workers), "--regrade"] + (["--public-only"] if public_only else [])
+           "--workers", str(workers), "--regrade"] + (["--public-only"] if public_only else []) + list(extra)
     samples: list[int] = []
     stop = threading.Event()
     started = time.perf_counter()
