@@ -43,8 +43,8 @@ class Assignment:
 
     @property
     def answers(self) -> Path:
-        """The recorded reference answers a bundle's public tests replay (see :mod:`grader.replay`)."""
-        from grader.replay import FILENAME
+        """The recorded reference answers a bundle's public tests replay (see :mod:`grader.student.replay`)."""
+        from grader.student.replay import FILENAME
 
         return self.folder / FILENAME
 
@@ -100,7 +100,7 @@ class Assignment:
         """The solution, imported in the parent (trusted code), never sent to a cell; in a student bundle,
         a replayer of the answers recorded at release."""
         if not self.solution.is_file() and self.answers.is_file():
-            from grader import replay
+            from grader.student import replay
 
             return replay.replayer(replay.Tape.load(self.answers))
         sub = notebook.read(self.solution)

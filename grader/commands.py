@@ -1,6 +1,6 @@
 """What each CLI command does, given parsed arguments; returns an exit code.
 
-``check`` lives in :mod:`grader.check` (the student's side) and ``new`` in :mod:`grader.authoring.scaffold`;
+``check`` lives in :mod:`grader.student.check` (the student's side) and ``new`` in :mod:`grader.authoring.scaffold`;
 both are re-exported here, so the CLI finds every command in this module.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from grader import assignment as assignments
 from grader.console import Progress, say as _say
 from grader.authoring.scaffold import new  # noqa: F401 - a command
-from grader.check import check  # noqa: F401 - a command
+from grader.student.check import check  # noqa: F401 - a command
 from grader.errors import EXIT_TESTS_FAILED, ChecksFailed, UsageError
 from grader.harness import executors, runner
 from grader.intake import discover, sources
@@ -73,7 +73,7 @@ def _require_protections(context: runner.Context, required: list[str], allow_uns
 
 
 def release(args) -> int:
-    from grader import bundle
+    from grader.student import bundle
 
     bundle.build(assignments.load(args.name), args.out, _say)
     return 0

@@ -5,7 +5,8 @@ import json
 import pytest
 import torch
 
-from grader import assignment, replay
+from grader import assignment
+from grader.student import replay
 from grader.errors import UsageError
 from grader.testing import attention as ac
 

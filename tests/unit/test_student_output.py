@@ -1,5 +1,5 @@
 """What a student reads: each reason once, the sandbox in one line; GitHub annotations within GitHub's limits."""
-from grader import ci, student_view
+from grader.student import ci, student_view
 from grader.results.records import FAILED, PASSED, SubmissionResult, TestResult
 
 FULL = ("clean-env", "hide", "mountns", "netns", "pidns", "rlimit-as", "rlimit-cpu", "uid")

@@ -5,7 +5,7 @@ The bundle is a folder (a submission repository's root, ready for ``git init``):
     NAME.ipynb                 the template (metadata: grader.assignment, grader.bundle_version)
     assignment.toml            the assignment's file, plus a [bundle] table naming it
     tests/                     the public tests
-    reference_answers.json     what the public tests asked the reference, and its answers (grader.replay)
+    reference_answers.json     what the public tests asked the reference, and its answers (grader.student.replay)
     README.md                  how to self-check
     .github/workflows/grader.yml   CI: `grader check` with annotations, a JUnit file and a job summary
 
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-from grader import __version__, bundle_files, release, replay
+from grader import __version__, release
+from grader.student import bundle_files, replay
 from grader.assignment import Assignment
 from grader.errors import UsageError
 from grader.results.records import ERROR, PASSED

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from grader import assignment as assignments
-from grader import ci, student_view
+from grader.student import ci, student_view
 from grader.errors import EXIT_TESTS_FAILED, UsageError
 from grader.harness import runner
 from grader.intake.prepare import prepare
