@@ -6,28 +6,11 @@ from grader.testing import attention as ac
 from grader.testing import feedback
 
 NAMES = ("scale_d_model", "no_scale", "mask_inverted", "fill_zero", "mask_after_softmax", "mask_query_axis")
-TRIL_HINT = "your make_mask is upper-triangular (triu): a position must see itself and the past, which is torch.tril"
 
 
 def course_mask(tokens):
     L = tokens.shape[1]
     return (tokens != 0).unsqueeze(1) & torch.tril(torch.ones(1, L, L, dtype=torch.bool))
-
-
-def same_mask(got, expected) -> bool:
-    return type(got) is torch.Tensor and got.shape == expected.shape and torch.equal(got.bool(), expected)
-
-
-def mask_diagnosis(got, tokens) -> tuple[str, str | None]:
-    """What the student's make_mask(tokens) is, in words, and a hint only when it equals a known mistake."""
-    L = tokens.shape[1]
-    if same_mask(got, course_mask(tokens)):
-        return "Your make_mask is right, but with it", None
-    if same_mask(got, (tokens != 0).unsqueeze(1) & torch.triu(torch.ones(1, L, L, dtype=torch.bool))):
-        return "With your make_mask", TRIL_HINT
-    if same_mask(got, (tokens != 0).unsqueeze(2) & torch.tril(torch.ones(1, L, L, dtype=torch.bool))):
-        return "With your make_mask", ac.MISTAKES["mask_query_axis"]
-    return "With your make_mask (it differs from the expected mask; see test_make_mask)", None
 
 
 @pytest.mark.points(2)
@@ -61,42 +44,44 @@ def test_attention_weights_other_sizes(student, device):
 
 @pytest.mark.points(2)
 def test_no_peak_outputs_ignore_the_future(student, reference, device):
-    """With make_mask, changing tokens after position t leaves the outputs up to t unchanged."""
+    """With the course's mask, changing tokens after position t leaves the outputs up to t unchanged.
+
+    The mask is the reference's: a wrong make_mask loses its own tests' points, not this one's."""
     with ac.diagnosed(student, reference, 16, 4, 6, 6, device):
         module, _ = ac.build(student, 16, 4, device)
         tokens = torch.randint(1, 50, (2, 6))
-        mask = ac.run(student.make_mask, tokens)
+        mask = course_mask(tokens)
         x = torch.randn(2, 6, 16)
         x2 = x.clone()
         x2[:, 3:] = torch.randn(2, 3, 16)
-        a = ac.expect_shape(ac.output(module, x, x, mask), (2, 6, 16), "MultiheadAttention with make_mask")
-        b = ac.expect_shape(ac.output(module, x2, x2, mask), (2, 6, 16), "MultiheadAttention with make_mask")
+        a = ac.expect_shape(ac.output(module, x, x, mask), (2, 6, 16), "MultiheadAttention with the course's mask")
+        b = ac.expect_shape(ac.output(module, x2, x2, mask), (2, 6, 16), "MultiheadAttention with the course's mask")
         if not torch.allclose(a[:, :3], b[:, :3], atol=ac.ATOL, rtol=ac.RTOL):
-            said, hint = mask_diagnosis(mask, tokens)
-            raise feedback(f"{said}, changing the inputs after position 2 changed the outputs at positions 0-2: the "
-                           "model peeks at the future.", hint=hint)
+            raise feedback("With the course's (correct) padding and no-peak mask, changing the inputs after position 2 "
+                           "changed the outputs at positions 0-2: the model peeks at the future.")
 
 
 @pytest.mark.points(2)
 def test_padding_outputs_ignore_padding(student, reference, device):
-    """With make_mask, changing what sits at padding positions leaves the real tokens' outputs unchanged."""
+    """With the course's mask, changing what sits at padding positions leaves the real tokens' outputs unchanged.
+
+    The mask is the reference's: a wrong make_mask loses its own tests' points, not this one's."""
     with ac.diagnosed(student, reference, 16, 4, 6, 6, device):
         module, _ = ac.build(student, 16, 4, device)
         tokens = ac.tokens_with_padding(2, 6, [4, 2], seed=7)
-        mask = ac.run(student.make_mask, tokens)
+        mask = course_mask(tokens)
         x = torch.randn(2, 6, 16)
         x2 = x.clone()
         x2[tokens == 0] = torch.randn(int((tokens == 0).sum()), 16)
         a, b = ac.output(module, x, x, mask), ac.output(module, x2, x2, mask)
         for out in (a, b):
             if type(out) is not torch.Tensor or out.shape != (2, 6, 16):
-                raise feedback("MultiheadAttention with make_mask must return a (2, 6, 16) tensor.",
+                raise feedback("MultiheadAttention with a mask must return a (2, 6, 16) tensor.",
                                got=tuple(out.shape) if type(out) is torch.Tensor else None)
         real = tokens != 0
         if not torch.isfinite(a[real]).all() or not torch.allclose(a[real], b[real], atol=ac.ATOL, rtol=ac.RTOL):
-            said, hint = mask_diagnosis(mask, tokens)
-            raise feedback(f"{said}, changing padding positions changed the outputs of real tokens: padding is "
-                           "attended to.", hint=hint)
+            raise feedback("With the course's (correct) padding and no-peak mask, changing padding positions changed "
+                           "the outputs of real tokens: padding is attended to.")
 
 
 @pytest.mark.points(1)
