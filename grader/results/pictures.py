@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from grader.results import sanitize
+
 MAX_CELLS = 48  # a matrix larger than this per side is cropped (the picture says so)
+MAX_TIPS = 256  # cells: a larger matrix has no tooltip per cell
 
 
 def histogram(scores: list[float], max_score: float, bins: int = 10, width: int = 360, height: int = 120) -> Markup:
@@ -56,21 +59,23 @@ def heatmap(matrix: list[list[float]], title: str, masked: list[list[bool]] | No
     masked = _crop(masked)[0] if masked else None
     rows, cols = len(matrix), max((len(r) for r in matrix), default=0)
     w, h = max(cols * cell + 2, _title_width(title, cropped)), rows * cell + 20
+    tips = rows * cols <= MAX_TIPS  # a tooltip per cell only on small matrices (a page stays small)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="heat" width="{w}" height="{h}" role="img" '
              f'aria-label="{escape(title)}"><text x="0" y="12" font-size="11">{escape(title)}'
              f'{" (cropped)" if cropped else ""}</text>',
              '<defs><pattern id="hatch" width="4" height="4" patternUnits="userSpaceOnUse">'
-             '<path d="M0,4 l4,-4" stroke="#999" stroke-width="1"/></pattern></defs>']
+             '<path d="M0,4 l4,-4" stroke="#999" stroke-width="1"/></pattern></defs><g stroke="#fff">']
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             v = _unit(value)
             x, y = 1 + j * cell, 18 + i * cell
             blocked = bool(masked and i < len(masked) and j < len(masked[i]) and masked[i][j])
-            fill = "url(#hatch)" if blocked and v == 0 else f"rgb({255 - int(200 * v)},{255 - int(140 * v)},255)"
-            stroke = ' stroke="#d00" stroke-width="2"' if blocked and v > 0 else ' stroke="#fff"'
-            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}"{stroke}>'
-                         f'<title>[{i}, {j}] = {_label(value)}{" (masked)" if blocked else ""}</title></rect>')
-    parts.append("</svg>")
+            fill = "url(#hatch)" if blocked and v == 0 else f"#{255 - int(200 * v):02x}{255 - int(140 * v):02x}ff"
+            stroke = ' stroke="#d00" stroke-width="2"' if blocked and v > 0 else ""
+            tip = f'<title>[{i}, {j}] = {_label(value)}{" (masked)" if blocked else ""}</title>' if tips else ""
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}"{stroke}>{tip}</rect>'
+                         if tip else f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}"{stroke}/>')
+    parts.append("</g></svg>")
     return Markup("".join(parts))
 
 
@@ -85,8 +90,9 @@ def grid(mask: list[list], title: str, cell: int = 14) -> Markup:
     for i, row in enumerate(mask):
         for j, value in enumerate(row):
             on = bool(value) if not isinstance(value, float) or value == value else False
+            tip = f"<title>[{i}, {j}] = {_label(value)}</title>" if rows * cols <= MAX_TIPS else ""
             parts.append(f'<rect x="{1 + j * cell}" y="{18 + i * cell}" width="{cell - 1}" height="{cell - 1}" '
-                         f'fill="{"#1d4ed8" if on else "#f1f3f7"}"><title>[{i}, {j}] = {_label(value)}</title></rect>')
+                         f'fill="{"#1d4ed8" if on else "#f1f3f7"}">{tip}</rect>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -176,7 +182,7 @@ def clean(pictures) -> tuple[dict, ...]:
             break
         if not isinstance(p, dict) or p.get("kind") not in KINDS:
             continue
-        picture = {"kind": p["kind"], "title": str(p.get("title", ""))[:120]}
+        picture = {"kind": p["kind"], "title": sanitize.text(str(p.get("title", ""))[:120])}
         try:
             if p["kind"] == "vocab":
                 for side in ("expected", "got"):

@@ -30,7 +30,6 @@ def env() -> jinja2.Environment:
     env.filters["clean"] = sanitize.text
     env.filters["cap"] = _cap
     env.filters["points"] = lambda x: f"{x:g}"
-    env.globals["draw"] = draw
     env.tests["timed_out"] = timed_out
     return env
 
@@ -63,15 +62,30 @@ def write_submission_report(result: SubmissionResult, path: Path, hidden_visibil
                                                  encoding="utf-8", errors="replace")
 
 
+PICTURE_BUDGET = 300_000  # characters of pictures on one student page; past it, a sentence instead
+
+
 def student_page(result: SubmissionResult, hidden_visibility: str = "after_published") -> str:
     """The HTML of a student's ``report.html``."""
+    budget = [PICTURE_BUDGET]
     return env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED,
-                                                       show_hidden_pictures=hidden_visibility == "visible")
+                                                       show_hidden_pictures=hidden_visibility == "visible",
+                                                       draw=lambda raw: draw(raw, budget))
 
 
-def draw(raw) -> Markup:
-    """A test's pictures as inline markup, capped again here (a gradebook is data, whoever wrote it)."""
-    return Markup("".join(pictures.render(p) for p in pictures.clean(raw)))
+def draw(raw, budget: list[int] | None = None) -> Markup:
+    """A test's pictures as inline markup, capped again here (a gradebook is data, whoever wrote it), within
+    what is left of the page's ``budget`` (a one-item list, spent as pictures are drawn)."""
+    out = []
+    for p in pictures.clean(raw):
+        svg = pictures.render(p)
+        if budget is not None and len(svg) > budget[0]:
+            out.append(Markup('<p class="muted">(more pictures not drawn: the page would be too large)</p>'))
+            break
+        if budget is not None:
+            budget[0] -= len(svg)
+        out.append(svg)
+    return Markup("".join(out))
 
 
 def timed_out(message: str) -> bool:

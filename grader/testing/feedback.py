@@ -25,10 +25,10 @@ def feedback(message: str, *, expected=None, got=None, hint: str | None = None, 
 
 
 def _rows(matrix) -> list:
-    """A tensor (or nested lists) as nested lists of plain numbers, at most 48 x 48."""
+    """A tensor (or nested lists) as nested lists of plain numbers (cropped; clean() caps at 48 x 48)."""
     if hasattr(matrix, "detach"):
-        matrix = matrix.detach()[:48, :48].tolist()
-    return [list(r)[:48] for r in list(matrix)[:48]]
+        matrix = matrix.detach()[:49, :49].tolist()  # 49: clean() crops to 48 and says so
+    return [list(r)[:49] for r in list(matrix)[:49]]
 
 
 def heatmap(title: str, weights, masked=None) -> dict:
