@@ -240,8 +240,8 @@ def _diagnose_weights(got, qh, kh, mask, expected, what):
 def weight_pictures(expected, got, mask) -> tuple[dict, dict]:
     """Heatmaps of the expected and the student's (B, H, T, S) weights, first batch and head, masked cells marked."""
     blocked = None if mask is None else ~mask.bool()[0].expand(expected.shape[-2:])
-    return (picture("Expected weights (batch 0, head 0)", expected[0, 0], blocked),
-            picture("Your weights (batch 0, head 0)", got[0, 0], blocked))
+    return (picture("Expected (batch 0, head 0)", expected[0, 0], blocked),
+            picture("Yours (batch 0, head 0)", got[0, 0], blocked))
 
 
 def check_weights(student, B, T, S, d_model, num_heads, mask=None, device="cpu", seed=0):

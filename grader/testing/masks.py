@@ -51,8 +51,8 @@ def mask_pictures(expected: torch.Tensor, got: torch.Tensor, convention: str) ->
         while m.dim() > 2:
             m = m[0]
         return m if m.dim() == 2 else m.reshape(1, -1)
-    return (grid(f"Expected mask (filled: True, {convention})", plane(expected)),
-            grid(f"Your mask (filled: True, {convention})", plane(got)))
+    return (grid("Expected mask (filled = True)", plane(expected)),
+            grid("Your mask", plane(got)))
 
 
 def nopeak(L: int, diagonal: int = 0) -> torch.Tensor:
