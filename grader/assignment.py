@@ -16,6 +16,9 @@ from pathlib import Path
 from grader.errors import UsageError
 from grader.intake import extract, notebook
 
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's vocabulary
+DEFAULT_HIDDEN_VISIBILITY = "after_published"
+
 
 def project_root() -> Path:
     """The folder that holds ``assignments/``: the current directory if it has one, else the package's checkout."""
@@ -36,6 +39,7 @@ class Assignment:
     call_timeout: float
     hash_seeds: tuple[int, ...] = (0,)  # string-hash seeds of the zygotes its tests fork cells from
     bundled: bool = False  # a student bundle (``grader release``): ``root`` is the bundle, there is no reference/
+    hidden_visibility: str = DEFAULT_HIDDEN_VISIBILITY  # hidden tests in results.json; "visible" also shows pictures
 
     @property
     def folder(self) -> Path:
@@ -129,9 +133,27 @@ def _read(path: Path, name: str, root: Path, bundled: bool = False) -> Assignmen
         return Assignment(name=name, title=str(data.get("title", name)), root=root,
                           symbols=tuple(data["symbols"]), provided=tuple(data.get("provided", ())),
                           call_timeout=float(data.get("call_timeout", 10.0)),
-                          hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))), bundled=bundled)
+                          hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))), bundled=bundled,
+                          hidden_visibility=_visibility(data))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{path} is not a valid assignment file: {exc}") from None
+
+
+def _visibility(data: dict) -> str:
+    value = data.get("hidden_visibility", DEFAULT_HIDDEN_VISIBILITY)
+    if value not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, not {value!r}")
+    return value
+
+
+def hidden_visibility(name: str, root: Path | None = None) -> str:
+    """The ``hidden_visibility`` of an assignment for exports and reports; the default when its file is not here
+    or does not say (a gradebook re-exported on another machine)."""
+    try:
+        return _visibility(tomllib.loads((root or project_root()).joinpath("assignments", name, "assignment.toml")
+                                         .read_text()))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError):
+        return DEFAULT_HIDDEN_VISIBILITY
 
 
 def find_bundle(start: Path) -> tuple[Path, str] | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.results.pictures import clean as clean_pictures
 from grader.results.records import ERROR, FAILED, PASSED, SKIPPED, SubmissionResult, TestResult
 
 GRADER_ERROR_MESSAGE = "The grader could not run this test (a problem in the test, not in your code)."
@@ -36,6 +37,7 @@ class Verdict:
     outcome: str  # PASSED, FAILED or ERROR
     message: str = ""  # for the student
     detail: str = ""  # for the instructor
+    pictures: tuple[dict, ...] = ()  # what the test drew for the student (capped), failures only
 
 
 def verdict(exc: BaseException | None, when: str, longrepr: str, hidden: bool = False) -> Verdict:
@@ -50,7 +52,8 @@ def verdict(exc: BaseException | None, when: str, longrepr: str, hidden: bool = 
             return Verdict(FAILED, HIDDEN_CHECK_MESSAGE if hidden else "The check failed: " + text[:500],
                            clip(text, MAX_DETAIL))
         message, _, detail = text.partition("\nassert ")
-        return Verdict(FAILED, clip(message, MAX_MESSAGE), detail and clip("assert " + detail, MAX_DETAIL))
+        return Verdict(FAILED, clip(message, MAX_MESSAGE), detail and clip("assert " + detail, MAX_DETAIL),
+                       clean_pictures(getattr(exc, "pictures", ())))
     if when == "call" and not isinstance(exc, GraderError) and raised_in_grader_code(exc):
         first = f"{type(exc).__name__}: {str(exc)[:300]}".split("\n")[0]
         return Verdict(FAILED, "The grader could not check what your code returned: it is not what this test "

@@ -144,7 +144,8 @@ class GradingPlugin:
         v = outcomes.verdict(excinfo.value if excinfo is not None else None, when, longrepr, hidden)
         if v.outcome == outcomes.PASSED:  # a failure report without an exception: still not a pass
             v = outcomes.verdict(RuntimeError(), when, longrepr, hidden)
-        return TestResult(points=0.0, outcome=v.outcome, message=v.message, detail=v.detail, **base)
+        return TestResult(points=0.0, outcome=v.outcome, message=v.message, detail=v.detail, pictures=v.pictures,
+                          **base)
 
     def _finish(self, index: int) -> None:
         prep = self.prepared[index]

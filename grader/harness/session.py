@@ -71,7 +71,7 @@ class StudentSandbox:
             self.starved = True
             return StudentError(str(exc))
         self.timeouts += exc.timed_out
-        return StudentError(str(exc))
+        return StudentError(f"{exc} (time limit: {self.timeout:g} s per call)" if exc.timed_out else str(exc))
 
     def output(self) -> str:
         return self.cell.take_output() if self.cell is not None else ""

@@ -48,9 +48,10 @@ def write_lms_csv(results: list[SubmissionResult], path: Path) -> None:
     _csv_safe(frame).to_csv(path, index=False)
 
 
-def gradescope(r: SubmissionResult) -> dict:
+def gradescope(r: SubmissionResult, hidden_visibility: str = "after_published") -> dict:
     """Gradescope's autograder ``results.json`` schema: what the student sees (never a test's instructor
-    detail, never a path); student text through :func:`sanitize.text`, so it always encodes."""
+    detail, never a path); student text through :func:`sanitize.text`, so it always encodes. Public tests are
+    ``visible``; hidden ones get ``hidden_visibility`` (the assignment's setting, Gradescope's vocabulary)."""
     x = sanitize.text
     tests = [{
         "name": x(t.name if not t.description else f"{t.name}: {t.description}"),
@@ -58,7 +59,7 @@ def gradescope(r: SubmissionResult) -> dict:
         "status": "passed" if t.outcome == PASSED else "failed",
         "output": x("\n\n".join(p for p in (*(f"Note: {n}" for n in t.notes), t.message,
                                             f"Your code printed:\n{t.output}" if t.output else "") if p)),
-        "visibility": "visible" if t.visibility == "public" else "after_published",
+        "visibility": "visible" if t.visibility == "public" else hidden_visibility,
     } for t in r.tests if t.outcome != SKIPPED]
     output = r.message or ("" if r.status == "graded" else r.status)
     if r.warnings:
@@ -68,8 +69,8 @@ def gradescope(r: SubmissionResult) -> dict:
                            "protections": list(r.protections), "content_hash": r.content_hash}}
 
 
-def write_gradescope(r: SubmissionResult, path: Path) -> None:
-    path.write_text(json.dumps(gradescope(r), indent=2, ensure_ascii=False), encoding="utf-8")
+def write_gradescope(r: SubmissionResult, path: Path, hidden_visibility: str = "after_published") -> None:
+    path.write_text(json.dumps(gradescope(r, hidden_visibility), indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def junit(results: list[SubmissionResult]) -> ET.ElementTree:

@@ -32,10 +32,13 @@ class Recorder:
 
 def write_report_files(out: Path, result: SubmissionResult) -> Path:
     """``results.json`` and ``report.html`` in the result's own folder (one per id: :func:`report.safe_dirname`)."""
+    from grader.assignment import hidden_visibility
+
     folder = out / result.assignment / report.safe_dirname(result.submission_id)
     folder.mkdir(parents=True, exist_ok=True)
-    export.write_gradescope(result, folder / "results.json")
-    report.write_submission_report(result, folder / "report.html")
+    visibility = hidden_visibility(result.assignment)
+    export.write_gradescope(result, folder / "results.json", visibility)
+    report.write_submission_report(result, folder / "report.html", visibility)
     return folder
 
 

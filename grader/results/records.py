@@ -24,6 +24,7 @@ class TestResult:
     output: str = ""  # what the student's code printed during the test (capped)
     duration: float = 0.0
     notes: tuple[str, ...] = ()  # for the student, pass or fail: e.g. how the weights were loaded
+    pictures: tuple[dict, ...] = ()  # failures only: plain-data pictures (results/pictures.py draws them)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, data: dict) -> "SubmissionResult":
         data = dict(data)
-        data["tests"] = tuple(TestResult(**{**t, "notes": tuple(t.get("notes", ()))}) for t in data.get("tests", ()))
+        data["tests"] = tuple(TestResult(**{**t, "notes": tuple(t.get("notes", ())),
+                                            "pictures": tuple(t.get("pictures", ()))}) for t in data.get("tests", ()))
         data["protections"] = tuple(data.get("protections", ()))
         data["warnings"] = tuple(data.get("warnings", ()))
         return cls(**data)

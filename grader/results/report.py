@@ -17,8 +17,9 @@ import re
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
-from grader.results import sanitize
+from grader.results import pictures, sanitize
 from grader.results.records import FAILED, PASSED, SubmissionResult
 
 
@@ -29,6 +30,7 @@ def env() -> jinja2.Environment:
     env.filters["clean"] = sanitize.text
     env.filters["cap"] = _cap
     env.filters["points"] = lambda x: f"{x:g}"
+    env.tests["timed_out"] = timed_out
     return env
 
 
@@ -52,12 +54,43 @@ def safe_dirname(submission_id: str) -> str:
     return f"{readable}-{digest}"
 
 
-def write_submission_report(result: SubmissionResult, path: Path) -> None:
-    """``path`` (report.html, the student's) and ``instructor.html`` beside it."""
-    path.write_text(env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED),
-                    encoding="utf-8", errors="replace")
+def write_submission_report(result: SubmissionResult, path: Path, hidden_visibility: str = "after_published") -> None:
+    """``path`` (report.html, the student's) and ``instructor.html`` beside it. Pictures of hidden tests are
+    drawn on the student's page only when ``hidden_visibility`` is ``visible`` (they show expected values)."""
+    path.write_text(student_page(result, hidden_visibility), encoding="utf-8", errors="replace")
     path.with_name("instructor.html").write_text(env().get_template("instructor.html.j2").render(r=result),
                                                  encoding="utf-8", errors="replace")
+
+
+PICTURE_BUDGET = 300_000  # characters of pictures on one student page; past it, a sentence instead
+
+
+def student_page(result: SubmissionResult, hidden_visibility: str = "after_published") -> str:
+    """The HTML of a student's ``report.html``."""
+    budget = [PICTURE_BUDGET]
+    return env().get_template("report.html.j2").render(r=result, PASSED=PASSED, FAILED=FAILED,
+                                                       show_hidden_pictures=hidden_visibility == "visible",
+                                                       draw=lambda raw: draw(raw, budget))
+
+
+def draw(raw, budget: list[int] | None = None) -> Markup:
+    """A test's pictures as inline markup, capped again here (a gradebook is data, whoever wrote it), within
+    what is left of the page's ``budget`` (a one-item list, spent as pictures are drawn)."""
+    out = []
+    for p in pictures.clean(raw):
+        svg = pictures.render(p)
+        if budget is not None and len(svg) > budget[0]:
+            out.append(Markup('<p class="muted">(more pictures not drawn: the page would be too large)</p>'))
+            break
+        if budget is not None:
+            budget[0] -= len(svg)
+        out.append(svg)
+    return Markup("".join(out))
+
+
+def timed_out(message: str) -> bool:
+    """The test failed because a call into the student's code ran out of time (the cell's or the harness's words)."""
+    return "did not finish in time" in message or message.startswith("Not run: your code already ran out of time")
 
 
 def _cap(text, limit: int = 8000) -> str:

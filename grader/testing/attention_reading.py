@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.harness.proxy import StudentError
-from grader.testing.feedback import feedback
+from grader.testing.feedback import feedback, heatmap as picture
 from grader.harness.proxy import describe
 from grader.testing.attention_modules import (ATOL, COURSE, MISTAKES, RTOL, build, build_reference, copy_weights,
                                               load_weights, note, run)
@@ -65,7 +65,7 @@ def _where(index) -> str:
 
 
 def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None = None, hint: str | None = None,
-                 against: str = "the reference") -> torch.Tensor:
+                 against: str = "the reference", pictures=()) -> torch.Tensor:
     """Type, shape, dtype, then values; a hint only when the student's output equals a known mistake's."""
     if type(got) is not torch.Tensor:
         raise feedback(f"{what} returned {describe(got)}, expected a tensor of shape {tuple(expected.shape)}.")
@@ -81,12 +81,12 @@ def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None =
     if torch.isfinite(expected).all() and not torch.isfinite(got).all():
         bad = (~torch.isfinite(got)).nonzero()[0]
         raise feedback(f"{what} returned NaN or infinite values (first at {_where(bad)}); {against} has only "
-                       "finite values.", hint=hint)
+                       "finite values.", hint=hint, pictures=pictures)
     diff = (got - expected).abs()
     at = (diff == diff.max()).nonzero()[0]
     raise feedback(f"{what} does not match {against}: the largest difference is {diff.max().item():.3g} at "
                    f"{_where(at)} (expected {expected[tuple(at)].item():.6g}, got {got[tuple(at)].item():.6g}; "
-                   f"tolerance {ATOL:g} + {RTOL:g}·|expected|).", hint=hint)
+                   f"tolerance {ATOL:g} + {RTOL:g}·|expected|).", hint=hint, pictures=pictures)
 
 
 def expect_shape(got, shape: tuple, what: str, hint: str | None = None) -> torch.Tensor:
@@ -153,7 +153,9 @@ def diagnosed(student, reference, d_model, num_heads, T, S, device="cpu"):
         hint = None if "\nHint: " in text else probe_failure(student, reference, d_model, num_heads, T, S, device)
         if hint is None:
             raise
-        raise type(exc)(f"{text}\nHint: {hint}") from None
+        error = type(exc)(f"{text}\nHint: {hint}")
+        error.pictures = getattr(exc, "pictures", ())
+        raise error from None
 
 
 # ---------------------------------------------------------------- reading attention weights
@@ -215,23 +217,31 @@ def _diagnose_weights(got, qh, kh, mask, expected, what):
     names += ("mask_inverted", "fill_zero", "mask_after_softmax") if mask is not None else ()
     hint = next((MISTAKES[n] for n in names
                  if torch.allclose(got, weights_with(qh, kh, mask, n), atol=ATOL, rtol=RTOL, equal_nan=True)), None)
+    pictures = weight_pictures(expected, got, mask)
     if not torch.isfinite(got).all():
         raise feedback(f"{what}: NaN or infinite values (first at {_where((~torch.isfinite(got)).nonzero()[0])}).",
-                       hint=hint)
+                       hint=hint, pictures=pictures)
     sums = got.sum(-1)
     off = (sums - 1).abs()
     if off.max() > 1e-5:
         at = (off == off.max()).nonzero()[0]
         raise feedback(f"{what}: every row must sum to 1 over the keys; row {_where(at)} sums to "
-                       f"{sums[tuple(at)].item():.6g}.", hint=hint)
+                       f"{sums[tuple(at)].item():.6g}.", hint=hint, pictures=pictures)
     if mask is not None:
         blocked = ~mask.unsqueeze(1).bool().expand_as(got)
         leaked = got.masked_fill(~blocked, 0.0).abs()
         if leaked.max() != 0.0:
             at = (leaked == leaked.max()).nonzero()[0]
             raise feedback(f"{what}: masked positions must get exactly zero attention; {_where(at)} gets "
-                           f"{leaked.max().item():.3g}.", hint=hint)
-    expect_close(got, expected, what, hint=hint)
+                           f"{leaked.max().item():.3g}.", hint=hint, pictures=pictures)
+    expect_close(got, expected, what, hint=hint, pictures=pictures)
+
+
+def weight_pictures(expected, got, mask) -> tuple[dict, dict]:
+    """Heatmaps of the expected and the student's (B, H, T, S) weights, first batch and head, masked cells marked."""
+    blocked = None if mask is None else ~mask.bool()[0].expand(expected.shape[-2:])
+    return (picture("Expected (batch 0, head 0)", expected[0, 0], blocked),
+            picture("Yours (batch 0, head 0)", got[0, 0], blocked))
 
 
 def check_weights(student, B, T, S, d_model, num_heads, mask=None, device="cpu", seed=0):

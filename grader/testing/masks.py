@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.testing.feedback import feedback
+from grader.testing.feedback import feedback, grid
 from grader.harness.proxy import describe
 from grader.testing.attention_modules import MISTAKES
 from grader.testing.attention_reading import _where
@@ -41,7 +41,18 @@ def expect_mask(got, expected: torch.Tensor, what: str, wrong: dict | None = Non
     lists = f"\nExpected: {shown[0]}\nGot:      {shown[1]}" if shown[0] != shown[1] else ""
     raise feedback(f"{what} is wrong at {len(differ)} of {expected.numel()} positions, first at {_where(first)}: "
                    f"expected {bool(expected[tuple(first)])}, got {bool(got.bool()[tuple(first)])} ({convention})."
-                   + lists, hint=hint)
+                   + lists, hint=hint, pictures=mask_pictures(expected, got, convention))
+
+
+def mask_pictures(expected: torch.Tensor, got: torch.Tensor, convention: str) -> tuple[dict, ...]:
+    """Grids of the expected and the student's mask (the first (T, S) slice), filled = True."""
+    def plane(m):
+        m = m.bool()
+        while m.dim() > 2:
+            m = m[0]
+        return m if m.dim() == 2 else m.reshape(1, -1)
+    return (grid("Expected mask (filled = True)", plane(expected)),
+            grid("Your mask", plane(got)))
 
 
 def nopeak(L: int, diagonal: int = 0) -> torch.Tensor:

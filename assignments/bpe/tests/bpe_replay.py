@@ -372,7 +372,18 @@ def check_valid(corpus, size: int, vocab: list[str], label: str) -> None:
     rule = diagnose(corpus, size, subwords)
     raise feedback(f"The vocabulary for {label} (max_vocab_size={size}) is not one BPE can produce, whichever "
                    f"way ties between equally frequent pairs are broken.\n{differences(corpus, size, vocab)}",
-                   hint=rule.hint if rule else None)
+                   hint=rule.hint if rule else None, pictures=[vocab_picture(corpus, size, vocab, label)])
+
+
+def vocab_picture(corpus, size: int, vocab: list[str], label: str) -> dict:
+    """The student's vocabulary against the closest BPE one (ties broken their way; longest first, inside one
+    length in the student's order), for the report's vocabulary diff."""
+    from grader.testing.feedback import vocab as picture
+
+    want = produce(corpus, size, prefer=subwords_of(vocab))
+    seen = {t: i for i, t in enumerate(vocab)}
+    ordered = sorted(want, key=lambda t: (-len(t), seen.get(t, len(vocab)), t))
+    return picture(f"Your vocabulary for {label} against BPE's", list(SPECIALS) + ordered, vocab)
 
 
 def check_exact(fn, corpus, size: int, label: str) -> list[str]:
