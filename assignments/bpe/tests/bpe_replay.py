@@ -358,21 +358,39 @@ def no_duplicates(vocab: list[str]) -> None:
                        "merge belongs in the vocabulary once, however many words contain it.")
 
 
+_VERDICTS: dict = {}  # (corpus, size, vocabulary, label) -> None (valid) or the failure: many students give the same
+
+
 def check_valid(corpus, size: int, vocab: list[str], label: str) -> None:
-    """Fail unless ``vocab`` is, besides the specials, a vocabulary BPE can produce (ties broken any way)."""
+    """Fail unless ``vocab`` is, besides the specials, a vocabulary BPE can produce (ties broken any way).
+
+    The verdict is a pure function of its inputs, so it is remembered for the life of the worker: the replay of
+    a vocabulary that many students share runs once."""
     from grader.testing import feedback
 
     no_duplicates(vocab)
+    key = (tuple(corpus), size, tuple(vocab), label)
+    if key not in _VERDICTS:
+        if len(_VERDICTS) > 4096:
+            _VERDICTS.clear()
+        _VERDICTS[key] = _verdict(corpus, size, vocab, label)
+    failure = _VERDICTS[key]
+    if failure is not None:
+        message, hint, picture = failure
+        raise feedback(message, hint=hint, pictures=[picture])
+
+
+def _verdict(corpus, size: int, vocab: list[str], label: str):
     subwords = subwords_of(vocab)
     try:
         if accepts(corpus, size, subwords):
-            return
+            return None
     except ReplayTooLarge:
         pass  # no way of breaking ties found within the budget: reported as not BPE, never guessed right
     rule = diagnose(corpus, size, subwords)
-    raise feedback(f"The vocabulary for {label} (max_vocab_size={size}) is not one BPE can produce, whichever "
-                   f"way ties between equally frequent pairs are broken.\n{differences(corpus, size, vocab)}",
-                   hint=rule.hint if rule else None, pictures=[vocab_picture(corpus, size, vocab, label)])
+    return (f"The vocabulary for {label} (max_vocab_size={size}) is not one BPE can produce, whichever way ties "
+            f"between equally frequent pairs are broken.\n{differences(corpus, size, vocab)}",
+            rule.hint if rule else None, vocab_picture(corpus, size, vocab, label))
 
 
 def vocab_picture(corpus, size: int, vocab: list[str], label: str) -> dict:
