@@ -20,11 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_batch import ROOT, baseline, grade, make_cohort  # noqa: E402
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+from bench_sandbox import pct  # noqa: E402
 
 
 def cold_start(folder: Path) -> float:

@@ -44,15 +44,7 @@ def wrap(box: StudentSandbox, value, what: str):
 
 
 def _wrap(box, value):
-    if type(value) is _wire.Handle:
-        return RemoteObject(box, value)
-    if type(value) is list:
-        return [_wrap(box, v) for v in value]
-    if type(value) is tuple:
-        return tuple(_wrap(box, v) for v in value)
-    if type(value) is dict:
-        return {k: _wrap(box, v) for k, v in value.items()}
-    return value
+    return _wire.map_handles(value, lambda handle: RemoteObject(box, handle))
 
 
 def call(box: StudentSandbox, target: int | None, name: str, args: tuple, kwargs: dict, label: str,

@@ -105,6 +105,19 @@ def read_frame(read: Callable[[int], bytes], max_bytes: int | None = None,
     return header, [read(size) for size in sizes]
 
 
+def map_handles(value, fn):
+    """``value`` with every :class:`Handle` in its lists, tuples and dicts replaced by ``fn(handle)``."""
+    if type(value) is Handle:
+        return fn(value)
+    if type(value) is list:
+        return [map_handles(v, fn) for v in value]
+    if type(value) is tuple:
+        return tuple(map_handles(v, fn) for v in value)
+    if type(value) is dict:
+        return {k: map_handles(v, fn) for k, v in value.items()}
+    return value
+
+
 # ---------------------------------------------------------------- encoding (both sides)
 
 def encode(value, buffers: list[bytes], to_handle=None, _depth: int = 0):

@@ -106,15 +106,7 @@ def _unpack(variant: dict, objects) -> object:
 
 
 def _objects_in(value, objects):
-    if type(value) is wire.Handle:
-        return objects(value.class_name)
-    if type(value) is list:
-        return [_objects_in(v, objects) for v in value]
-    if type(value) is tuple:
-        return tuple(_objects_in(v, objects) for v in value)
-    if type(value) is dict:
-        return {k: _objects_in(v, objects) for k, v in value.items()}
-    return value
+    return wire.map_handles(value, lambda handle: objects(handle.class_name))
 
 
 class _Side:
