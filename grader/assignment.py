@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.intake import extract, notebook
+from grader.sandbox.spec import PRELOADABLE
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's vocabulary
 DEFAULT_HIDDEN_VISIBILITY = "after_published"
@@ -38,6 +39,7 @@ class Assignment:
     provided: tuple[str, ...]
     call_timeout: float
     hash_seeds: tuple[int, ...] = (0,)  # string-hash seeds of the zygotes its tests fork cells from
+    preload: tuple[str, ...] = ("torch",)  # imported by the zygotes (and the test side) before the first cell
     bundled: bool = False  # a student bundle (``grader release``): ``root`` is the bundle, there is no reference/
     hidden_visibility: str = DEFAULT_HIDDEN_VISIBILITY  # hidden tests in results.json; "visible" also shows pictures
 
@@ -134,9 +136,17 @@ def _read(path: Path, name: str, root: Path, bundled: bool = False) -> Assignmen
                           symbols=tuple(data["symbols"]), provided=tuple(data.get("provided", ())),
                           call_timeout=float(data.get("call_timeout", 10.0)),
                           hash_seeds=tuple(int(x) for x in data.get("hash_seeds", (0,))), bundled=bundled,
+                          preload=_preload(data),
                           hidden_visibility=_visibility(data))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{path} is not a valid assignment file: {exc}") from None
+
+
+def _preload(data: dict) -> tuple[str, ...]:
+    modules = data.get("preload", ["torch"])
+    if type(modules) is not list or not set(modules) <= set(PRELOADABLE):
+        raise ValueError(f"preload must be a list of {', '.join(PRELOADABLE)}")
+    return tuple(m for m in PRELOADABLE if m in modules)
 
 
 def _visibility(data: dict) -> str:

@@ -31,13 +31,15 @@ def chunks(items: list, workers: int) -> list[list]:
 
 
 def _init_worker(run: RunSpec, counter) -> None:
-    import torch
-
-    torch.set_num_threads(1)  # workers share the cores with each other and with their cells: no oversubscription
     with counter.get_lock():
         slot = counter.value
         counter.value += 1
-    _WORKER["context"] = Context(run, slot)
+    context = _WORKER["context"] = Context(run, slot)
+    context.zygotes.start(*run.assignment.hash_seeds)  # they import what cells need while this worker does
+    if "torch" in run.assignment.preload:
+        import torch
+
+        torch.set_num_threads(1)  # workers share the cores with each other and with their cells: no oversubscription
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
     signal.signal(signal.SIGTERM, _stop_worker)
 

@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from grader.errors import GraderError
 from grader.results.pictures import clean as clean_pictures
@@ -40,8 +41,9 @@ class Verdict:
     pictures: tuple[dict, ...] = ()  # what the test drew for the student (capped), failures only
 
 
-def verdict(exc: BaseException | None, when: str, longrepr: str, hidden: bool = False) -> Verdict:
-    """The verdict of a test from its first failure (``exc`` None: it passed)."""
+def verdict(exc: BaseException | None, when: str, longrepr: str | Callable[[], str], hidden: bool = False) -> Verdict:
+    """The verdict of a test from its first failure (``exc`` None: it passed). ``longrepr`` (pytest's traceback, for
+    the instructor) may be a callable: it is formatted only for the verdicts that show it (an error of the test)."""
     if exc is None:
         return Verdict(PASSED)
     if isinstance(exc, StudentError):
@@ -57,8 +59,12 @@ def verdict(exc: BaseException | None, when: str, longrepr: str, hidden: bool = 
     if when == "call" and not isinstance(exc, GraderError) and raised_in_grader_code(exc):
         first = f"{type(exc).__name__}: {str(exc)[:300]}".split("\n")[0]
         return Verdict(FAILED, "The grader could not check what your code returned: it is not what this test "
-                               f"expects ({first}).", longrepr[-MAX_DETAIL:])
-    return Verdict(ERROR, GRADER_ERROR_MESSAGE, longrepr[-MAX_DETAIL:])
+                               f"expects ({first}).", _text(longrepr)[-MAX_DETAIL:])
+    return Verdict(ERROR, GRADER_ERROR_MESSAGE, _text(longrepr)[-MAX_DETAIL:])
+
+
+def _text(longrepr: str | Callable[[], str]) -> str:
+    return longrepr if isinstance(longrepr, str) else longrepr()
 
 
 def raised_in_grader_code(exc: BaseException) -> bool:

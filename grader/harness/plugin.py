@@ -44,8 +44,12 @@ def _deadline(signum, frame) -> None:
 
 
 class GradingPlugin:
-    def __init__(self, prepared: list, context, on_result):
+    """Grades the submissions bound to its slots: ``prepared`` for one ``pytest.main``, or chunk after chunk
+    (:meth:`start`) in a :class:`~grader.harness.pytest_session.GradingSession` collected once over ``slots``."""
+
+    def __init__(self, prepared: list, context, on_result, slots: int | None = None):
         self.prepared, self.context, self.on_result = prepared, context, on_result
+        self.slots = len(prepared) if slots is None else slots
         self.boxes: dict[int, object] = {}
         self.tests: dict[int, list[TestResult]] = {}
         self.remaining: Counter = Counter()
@@ -54,13 +58,32 @@ class GradingPlugin:
         self.collect_errors: list[str] = []
 
     def pytest_configure(self, config):
+        # Verdicts come from the exception; pytest's traceback is for the instructor, only when a test itself
+        # errs. "native" formats it without re-parsing the test file per failure (the default "long" did: a third
+        # of a BPE batch's time went into source statement ranges of failing tests).
+        config.option.tbstyle = "native"
         config.addinivalue_line("markers", "points(n): points the test is worth (default 1)")
         config.addinivalue_line("markers", "timeout(s): wall-clock limit for each call into student code")
 
     def pytest_generate_tests(self, metafunc):
         if "student" in metafunc.fixturenames:
-            metafunc.parametrize("_submission", range(len(self.prepared)),
-                                 ids=[p.submission_id for p in self.prepared])
+            metafunc.parametrize("_submission", range(self.slots), ids=[f"slot{i}" for i in range(self.slots)])
+
+    def start(self, prepared: list, on_result, items: list) -> list:
+        """Bind a chunk to the first ``len(prepared)`` slots; returns the items to run for it, in order."""
+        self.prepared, self.on_result = prepared, on_result
+        todo = [item for item in items if _index(item) < len(prepared)]
+        self.remaining = Counter(_index(item) for item in todo)
+        return todo
+
+    def stop(self) -> None:
+        """After a chunk (finished or not): no cell outlives it, no state leaks into the next."""
+        for box in self.boxes.values():
+            box.close()
+        self.boxes.clear()
+        self.tests.clear()
+        self.started.clear()
+        self.failures.clear()
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -105,18 +128,32 @@ class GradingPlugin:
                 signal.setitimer(signal.ITIMER_PROF, 0)
                 signal.signal(signal.SIGPROF, previous)
 
+    @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+    def pytest_runtest_makereport_brief(self, item, call):
+        """A student's failure (a failed check, an exception or a dead cell) is reported without pytest's traceback:
+        its verdict comes from the exception alone, and formatting ~25 frames per failure was most of the cost of
+        a failing test. Anything else (a test's own error, a skip) gets pytest's report, traceback included."""
+        excinfo = call.excinfo
+        if excinfo is None or call.when != "call" or not isinstance(excinfo.value, AssertionError):
+            return None
+        return pytest.TestReport(item.nodeid, item.location, {}, "failed", _BRIEF, call.when, duration=call.duration,
+                                 start=call.start, stop=call.stop)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
         if report.failed and item.nodeid not in self.failures:
-            self.failures[item.nodeid] = (call.excinfo, report.longreprtext, report.when)
-        item.stash.setdefault(_DURATION, []).append(report.duration)
+            self.failures[item.nodeid] = (call.excinfo, lambda: report.longreprtext, report.when)
+        item.stash[_DURATION].append(report.duration)
         if report.skipped:
             item.stash[_SKIPPED] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "skipped"
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        item.stash[_DURATION] = []  # an item runs once per chunk: nothing of its previous run counts
+        if _SKIPPED in item.stash:
+            del item.stash[_SKIPPED]
         with notes.collecting() as noted:
             yield
         index = _index(item)
@@ -184,5 +221,6 @@ def _index(item) -> int:
     return callspec.params.get("_submission", -1) if callspec else -1
 
 
+_BRIEF = "(a failed check: the verdict is read from the exception)"
 _DURATION = pytest.StashKey[list]()
 _SKIPPED = pytest.StashKey[str]()

@@ -119,7 +119,7 @@ class StudentProxy:
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        kind = self._box.request({"op": "probe", "name": name}, [], f"looking up {name}")
+        kind = self._box.probe(name)
         if kind == "missing":
             where = self._box.extraction.why_missing(name) if self._box.extraction else None
             raise StudentError(f"`{name}` is not defined in your notebook (it must be defined at the top level of "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from grader.errors import GraderError, UsageError
 from grader.harness.fairness import RerunStarved
 from grader.harness.outcomes import failed_result
 from grader.harness.plugin import GradingPlugin
+from grader.harness.pytest_session import HarnessFailure, open_session
 from grader.harness.session import StudentSandbox
 from grader.intake.prepare import Prepared
 from grader.sandbox import hostlock
@@ -30,9 +31,14 @@ from grader.sandbox.spec import CellSpec
 
 INNER_INI = Path(__file__).with_name("inner_pytest.ini")
 UID_BASE = hostlock.UID_BASE
+_UNOPENED = "unopened"  # a Context's session before its first run (or after a failed one): the next run opens one
 
 
-def resolve_device(device: str) -> str:
+def resolve_device(device: str, assignment: Assignment | None = None) -> str:
+    """``auto``: CUDA where there is a GPU, for an assignment that uses torch (one that preloads none runs on the
+    CPU, and this process never imports torch for it)."""
+    if device == "auto" and assignment is not None and "torch" not in assignment.preload:
+        return "cpu"
     if device == "auto":
         import torch
 
@@ -103,14 +109,16 @@ class RunSpec:
         expose = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
         expose |= {os.path.realpath(p) for p in sys.path if "-packages" in p and os.path.isdir(p)}
         return CellSpec(device=self.device, privileged=os.environ.get("GRADER_UNPRIVILEGED") != "1",
-                        uid=uid, hide=tuple(sorted(hide)), expose=tuple(sorted(expose)))
+                        uid=uid, hide=tuple(sorted(hide)), expose=tuple(sorted(expose)),
+                        preload=self.assignment.preload)
 
 
 class ZygotePool:
     """Warm zygotes of one worker, one per string-hash seed, started on first use."""
 
-    def __init__(self):
+    def __init__(self, preload: tuple[str, ...] = ("torch",)):
         self.zygotes: dict[int, Zygote] = {}
+        self.preload = preload
 
     def __call__(self, hash_seed: int = 0) -> Zygote:
         self.start(hash_seed)
@@ -120,7 +128,7 @@ class ZygotePool:
         """Start zygotes without waiting for them (each imports torch: they overlap)."""
         for seed in seeds:
             if seed not in self.zygotes:
-                self.zygotes[seed] = Zygote(seed)
+                self.zygotes[seed] = Zygote(seed, self.preload)
 
     def close(self) -> None:
         for zygote in self.zygotes.values():
@@ -134,8 +142,13 @@ class Context:
 
     run: RunSpec
     slot: int = 0
-    zygotes: ZygotePool = field(default_factory=ZygotePool)
+    zygotes: ZygotePool = None  # type: ignore[assignment] - made in __post_init__, with the assignment's preload
     _reference: object = None
+    _session: object = _UNOPENED  # a GradingSession; None where pytest cannot be driven step by step
+
+    def __post_init__(self):
+        if self.zygotes is None:
+            self.zygotes = ZygotePool(self.run.assignment.preload)
 
     @property
     def assignment(self) -> Assignment:
@@ -158,12 +171,25 @@ class Context:
         finally:
             cell.kill()
 
+    def grading_session(self):
+        """This worker's pytest session, collected on first use (None: run ``pytest.main`` per list)."""
+        if self._session is _UNOPENED:
+            plugin = GradingPlugin([], self, None, SLOTS)
+            self._session = open_session(_pytest_args(self), [plugin, RerunStarved(plugin)], plugin, SLOTS)
+        return self._session
+
+    def drop_session(self) -> None:
+        if self._session not in (None, _UNOPENED):
+            self._session.close()
+        self._session = _UNOPENED
+
     def reference(self):
         if self._reference is None:
             self._reference = self.assignment.load_reference()
         return self._reference
 
     def close(self) -> None:
+        self.drop_session()
         self.zygotes.close()
 
 
@@ -173,11 +199,21 @@ _PYTEST_ARGS = ["--noconftest", "--import-mode=importlib", "--capture=no"] + [
     for arg in ("-p", f"no:{plugin}")]
 
 
-def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
-    """Grade ``prepared`` in one pytest session; ``on_result`` gets each SubmissionResult as it completes.
+SLOTS = 8  # submissions one persistent session grades at a time (the local executor's largest chunk)
 
-    If the harness fails on a submission (pytest stops with an internal error), the submissions of this
-    list not yet delivered are graded again one by one, so only the one it fails on alone is a grader_error."""
+
+def _pytest_args(context: Context) -> list[str]:
+    args = [str(d) for d in context.assignment.test_dirs(context.run.public_only)]
+    return args + ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), *_PYTEST_ARGS]
+
+
+def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
+    """Grade ``prepared``; ``on_result`` gets each SubmissionResult as it completes.
+
+    The worker's one :class:`~grader.harness.pytest_session.GradingSession` grades them ``SLOTS`` at a time
+    (``pytest.main`` per list where it cannot be used). If the harness fails on a submission, the submissions
+    of the list not yet delivered are graded again one by one, so only the one it fails on alone is a
+    grader_error."""
     if not prepared:
         return
     delivered: set[str] = set()
@@ -186,26 +222,17 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
         on_result(result)
         delivered.add(result.submission_id)
 
-    plugin = GradingPlugin(prepared, context, deliver)
-    args = [str(d) for d in context.assignment.test_dirs(context.run.public_only)]
-    args += ["-c", str(INNER_INI), "--rootdir", str(context.assignment.root), *_PYTEST_ARGS]
     failure = ""
     try:
-        code = pytest.main(args, plugins=[plugin, RerunStarved(plugin)])
-    except (GraderError, KeyboardInterrupt):
-        raise
-    except Exception as exc:  # noqa: BLE001 - the harness failed: below, regrade one by one
-        code, failure = pytest.ExitCode.INTERNAL_ERROR, repr(exc)[:500]
-    finally:
-        for box in plugin.boxes.values():
-            box.close()
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt
-    if plugin.collect_errors:
-        raise GraderError(f"the tests of {context.assignment.name} could not be collected:\n"
-                          + plugin.collect_errors[0][-2000:], hint="fix the test files (an instructor error)")
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERNAL_ERROR):
-        raise GraderError(f"pytest stopped with {code!r} while grading {context.assignment.name}")
+        grading = context.grading_session()
+        if grading is None:
+            failure = _run_main(prepared, context, deliver)
+        else:
+            for start in range(0, len(prepared), grading.slots):
+                grading.run(prepared[start:start + grading.slots], deliver)
+    except HarnessFailure as exc:
+        failure = str(exc)
+        context.drop_session()
     rest = [p for p in prepared if p.submission_id not in delivered]
     if not rest:
         return
@@ -214,4 +241,26 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
             run_tests([prep], context, on_result)
         return
     on_result(failed_result(rest[0], context.run, "The grader failed while grading this submission ("
-                            f"{failure or getattr(code, 'name', code)}); the instructor should look at it."))
+                            f"{failure or 'it stopped before the result'}); the instructor should look at it."))
+
+
+def _run_main(prepared: list[Prepared], context: Context, deliver) -> str:
+    """One ``pytest.main`` over ``prepared``: what it failed with ("" if nothing)."""
+    plugin = GradingPlugin(prepared, context, deliver)
+    failure = ""
+    try:
+        code = pytest.main(_pytest_args(context), plugins=[plugin, RerunStarved(plugin)])
+    except (GraderError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the harness failed: the caller regrades one by one
+        code, failure = pytest.ExitCode.INTERNAL_ERROR, repr(exc)[:500]
+    finally:
+        plugin.stop()
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if plugin.collect_errors:
+        raise GraderError(f"the tests of {context.assignment.name} could not be collected:\n"
+                          + plugin.collect_errors[0][-2000:], hint="fix the test files (an instructor error)")
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.INTERNAL_ERROR):
+        raise GraderError(f"pytest stopped with {code!r} while grading {context.assignment.name}")
+    return failure or (getattr(code, "name", str(code)) if code == pytest.ExitCode.INTERNAL_ERROR else "")

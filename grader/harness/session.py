@@ -7,15 +7,34 @@ larger than a few KiB). After ``MAX_TIMEOUTS`` calls ran out of time, the remain
 """
 from __future__ import annotations
 
+import ast
+from dataclasses import replace
+
 from grader.errors import SubmissionError
 from grader.harness.outcomes import StudentError
 from grader.intake.extract import Extraction
 from grader.sandbox.client import Cell, CellDied, StudentException
-from grader.sandbox.spec import CellSpec
+from grader.sandbox.spec import PRELOADABLE, CellSpec
 
 MAX_TIMEOUTS = 3  # after this many calls ran out of time, a submission's remaining tests fail at once
 SHOWN_FRAMES = 8  # innermost frames of a student traceback shown
 QUOTE = 160  # characters of a quoted source line
+
+
+def with_imports(spec: CellSpec, source: str) -> CellSpec:
+    """``spec``, asking the zygote to preload what of :data:`PRELOADABLE` the student's code imports and the
+    assignment does not preload (``import torch`` in a BPE notebook: imported once in the zygote, not per cell)."""
+    wanted = set(PRELOADABLE) - set(spec.preload)
+    if not wanted or not any(m in source for m in wanted):
+        return spec
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return spec
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    found = {name.split(".")[0] for name in names} & wanted
+    return replace(spec, preload=tuple(m for m in PRELOADABLE if m in found or m in spec.preload)) if found else spec
 
 
 class StudentSandbox:
@@ -23,7 +42,8 @@ class StudentSandbox:
 
     def __init__(self, extraction: Extraction | None, unusable: SubmissionError | None, zygotes, spec: CellSpec,
                  timeout: float):
-        self.extraction, self.unusable, self.zygotes, self.spec = extraction, unusable, zygotes, spec
+        self.extraction, self.unusable, self.zygotes = extraction, unusable, zygotes
+        self.spec = with_imports(spec, extraction.source) if extraction is not None else spec
         self.timeout = timeout
         self.hash_seed = 0
         self.cell: Cell | None = None
@@ -33,6 +53,7 @@ class StudentSandbox:
         self.starved = False  # a call timed out only because the host was overloaded: its test runs again, alone
         self.rerunning = False
         self.children: list[StudentSandbox] = []
+        self.kinds: dict[str, str] = {}  # names probed in the current cell (see :meth:`probe`)
 
     def ensure(self) -> Cell:
         if self.unusable is not None:
@@ -41,6 +62,7 @@ class StudentSandbox:
             raise StudentError(f"Not run: your code already ran out of time {self.timeouts} times, so the remaining "
                                "tests were not started (look for an infinite loop or a call that waits).")
         if self.cell is None or not self.cell.alive:
+            self.kinds = {}
             self.cell = self.zygotes(self.hash_seed).cell(self.spec)
             self.protections = self.cell.protections
             try:
@@ -54,6 +76,18 @@ class StudentSandbox:
             except CellDied as exc:
                 raise self._died(exc) from None
         return self.cell
+
+    def probe(self, name: str) -> str:
+        """What ``name`` is in the student's namespace ("function", "class", "value" or "missing"), asked once per
+        cell for a function or a class (a test looks up ``build_bpe`` before every call: one round trip each).
+        Remembering is safe: if the code rebinds the name later, the call itself reports what it then is."""
+        cell = self.ensure()
+        kind = self.kinds.get(name) if self.cell is cell else None
+        if kind is None:
+            kind = self.request({"op": "probe", "name": name}, [], f"looking up {name}")
+            if kind in ("function", "class") and self.cell is cell:
+                self.kinds[name] = kind
+        return kind
 
     def request(self, header: dict, buffers: list[bytes], what: str):
         cell = self.ensure()

@@ -21,12 +21,13 @@ from grader.sandbox.spec import CellSpec
 class Zygote:
     """A warm interpreter with torch imported, forking cells on request."""
 
-    def __init__(self, hash_seed: int = 0):
+    def __init__(self, hash_seed: int = 0, preload: tuple[str, ...] = ("torch",)):
         self.hash_seed = hash_seed
         parent, child = socket.socketpair()
         env = {"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed), "OMP_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8", "PYTHONPATH": _package_root()}
-        self.proc = subprocess.Popen([sys.executable, "-m", "grader.sandbox.inside.zygote", str(child.fileno())],
+        self.proc = subprocess.Popen([sys.executable, "-m", "grader.sandbox.inside.zygote", str(child.fileno()),
+                                      ",".join(preload)],
                                      pass_fds=[child.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL)
         child.close()
         self.control = parent

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 PROTECTIONS = ("netns", "pidns", "mountns", "uid")  # what official grades require (``grade --require``)
+PRELOADABLE = ("numpy", "torch")  # what a zygote may import for its cells (trusted, installed code; nothing else)
 
 # Every name a layer can record, with what it means (``grader doctor`` prints these).
 LAYERS = {
@@ -65,6 +66,7 @@ class CellSpec:
     cpus: float = 1.0  # the cell's CPU bandwidth limit (cgroup), in cores
     tmp_bytes: int = 64 << 20
     start_timeout: float = 10.0
+    preload: tuple[str, ...] = ()  # of PRELOADABLE: imported in the zygote before it forks this cell
 
     def to_json(self) -> bytes:
         return json.dumps(dataclasses.asdict(self)).encode()
@@ -74,7 +76,8 @@ class CellSpec:
         data = json.loads(raw)
         known = {f.name for f in dataclasses.fields(cls)}
         data = {k: v for k, v in data.items() if k in known}
-        return cls(**{**data, "hide": tuple(data.get("hide", ())), "expose": tuple(data.get("expose", ()))})
+        return cls(**{**data, "hide": tuple(data.get("hide", ())), "expose": tuple(data.get("expose", ())),
+                      "preload": tuple(m for m in data.get("preload", ()) if m in PRELOADABLE)})
 
 
 def missing(applied: Iterable[str], required: Iterable[str] = PROTECTIONS) -> list[str]:

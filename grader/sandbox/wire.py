@@ -26,6 +26,7 @@ from typing import Callable
 MAX_DEPTH = 64
 MAX_DIMS, MAX_DIM = 16, (1 << 31) - 1  # a tensor's rank and each of its sizes
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_STR = {str}
 _ANSWERING = {"id": None}  # the cell's end only: the id of the request being answered (one channel per cell)
 DTYPES = (
     "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
@@ -136,7 +137,7 @@ def encode(value, buffers: list[bytes], to_handle=None, _depth: int = 0):
     if t is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if t is list:
-        if all(type(v) is str for v in value):  # fast path: lists of words
+        if set(map(type, value)) <= _STR:  # fast path: lists of words (the check runs in C)
             return list(value)
         return [encode(v, buffers, to_handle, _depth + 1) for v in value]
     if t is tuple:
@@ -202,6 +203,12 @@ def _decode(tree, buffers, depth, cell_side, budget):
     if tree is None or t in (bool, int, float):
         return tree
     if t is list:
+        if tree and type(tree[0]) is str and set(map(type, tree)) == _STR:  # a list of words, checked in C
+            if budget[0] >= 0:
+                budget[0] -= len(tree)
+                if budget[0] < 0:
+                    raise ProtocolError(f"returned more than {budget[2]} items (values, list entries and strings)")
+            return tree if "".join(tree).isascii() else [text(v) for v in tree]  # fresh from json.loads: ours
         return [_decode(v, buffers, depth + 1, cell_side, budget) for v in tree]
     if t is not dict or len(tree) not in (1, 2, 3):
         raise ProtocolError(f"unexpected {t.__name__} in reply")

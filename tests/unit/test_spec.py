@@ -12,3 +12,9 @@ def test_protections_are_matched_by_name_never_by_prefix():
     assert missing(["netns", "pidns", "mountns", "uid"]) == []
     assert missing(["netns-user", "pidns", "uid-ish"]) == ["netns", "mountns", "uid"]
     assert set(PROTECTIONS) <= set(LAYERS)
+
+
+def test_preload_crosses_and_only_the_known_modules_do():
+    spec = CellSpec(preload=("torch",))
+    assert CellSpec.from_json(spec.to_json()) == spec
+    assert CellSpec.from_json(b'{"preload": ["os", "torch", "subprocess"]}').preload == ("torch",)

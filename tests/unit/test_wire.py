@@ -59,3 +59,16 @@ def test_one_shot_generator_is_built_only_in_the_cell():
     tree = _wire.encode(_wire.OneShot((1, 2)), buffers)
     gen = _wire.decode(tree, buffers, cell_side=True)
     assert list(gen) == [1, 2] and list(gen) == []
+
+
+def test_lists_of_words_take_the_fast_path_with_the_same_checks():
+    """A 20,000-word corpus crosses without a Python call per word; the caps and surrogate rule still hold."""
+    words = [f"w{i}" for i in range(20_000)]
+    assert _wire.encode(words, []) == words
+    assert _wire.decode(list(words), [], max_items=20_001) == words
+    with pytest.raises(_wire.ProtocolError, match="more than 20000 items"):
+        _wire.decode(list(words), [], max_items=20_000)  # the list counts as one item, each word as one
+    assert _wire.decode(["ok", "\ud800x"], []) == ["ok", "\ufffdx"]
+    assert _wire.decode(["a", 1, {"$tuple": ["b"]}], []) == ["a", 1, ("b",)]  # mixed lists: item by item
+    with pytest.raises(_wire.ProtocolError):
+        _wire.decode(["a", {"$unknown": 1}], [])

@@ -17,6 +17,7 @@ import traceback
 from grader.sandbox import wire as _wire
 
 STUDENT_FILE = "<student>"
+_PLAIN = {str, int, float, bool, type(None)}
 
 
 class _Cell:
@@ -63,6 +64,8 @@ class _Cell:
         if type(value) is _wire.Handle:
             return self.handles[value.id]
         if type(value) is list:
+            if set(map(type, value)) <= _PLAIN:  # a list of words or numbers has nothing to convert (checked in C)
+                return value
             return [self.arg(v) for v in value]
         if type(value) is tuple:
             return tuple(self.arg(v) for v in value)

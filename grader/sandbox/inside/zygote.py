@@ -1,7 +1,8 @@
 """The zygote: a warm interpreter that forks cells.
 
 Started once per worker as ``python -m grader.sandbox.inside.zygote FD`` with a scrubbed environment, before any
-test, reference or expected value is loaded anywhere, it imports torch (never initialising CUDA),
+test, reference or expected value is loaded anywhere, it imports torch where the assignment asks for it (never
+initialising CUDA),
 the cell server and the protections, then forks a cell per request. On the first request it prepares what
 all its cells share (:func:`~grader.sandbox.inside.protect.prepare_zygote`: it then lives in the minimal
 root itself, with the host's file system gone). A request (a
@@ -19,17 +20,22 @@ import sys
 
 from grader.sandbox import wire
 from grader.sandbox.inside import cgroups, protect, server
-from grader.sandbox.spec import CellSpec
+from grader.sandbox.spec import PRELOADABLE, CellSpec
 
 
-def _preload() -> None:
-    import numpy  # noqa: F401
-    import torch
-
-    torch.set_num_threads(1)  # a fork after multi-threaded torch work can hang (SANDBOX-NOTES)
-    import torch.nn.functional  # noqa: F401
+def _preload(modules) -> None:
+    """The standard library modules students use, and those of :data:`PRELOADABLE` asked for (the assignment's,
+    or later a cell's whose code imports one): imported once here, every cell forked after has them."""
     import collections, copy, functools, itertools, math, random, re, string, typing  # noqa: E401,F401
     import heapq, operator, dataclasses, unicodedata  # noqa: E401,F401
+
+    if "numpy" in modules or "torch" in modules:
+        import numpy  # noqa: F401
+    if "torch" in modules and "torch" not in sys.modules:
+        import torch
+
+        torch.set_num_threads(1)  # a fork after multi-threaded torch work can hang (SANDBOX-NOTES)
+        import torch.nn.functional  # noqa: F401
 
 
 def _reap(*_):
@@ -89,7 +95,7 @@ def _spawn(spec: CellSpec, chan_fd: int, out_fd: int) -> dict:
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; cells inherit this
     control = socket.socket(fileno=int(sys.argv[1]))
-    _preload()
+    _preload([m for m in (sys.argv[2] if len(sys.argv) > 2 else "torch").split(",") if m in PRELOADABLE])
     signal.signal(signal.SIGCHLD, _reap)
     try:
         control.sendall(b"ready\n")
@@ -114,6 +120,7 @@ def _serve(control: socket.socket) -> None:
             return
         try:
             spec = CellSpec.from_json(msg)
+            _preload(spec.preload)  # a cell whose code imports torch where the assignment preloads none
             if not prepared:  # once: cgroup parents, the seccomp program, pivot_root into the minimal root
                 protect.prepare_zygote(spec)
                 prepared = True

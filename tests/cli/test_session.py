@@ -1,0 +1,64 @@
+"""One pytest session per worker: chunk after chunk in the same session grades exactly as fresh sessions do."""
+from grader import assignment
+from grader.harness import runner
+from grader.intake.prepare import prepare
+
+from conftest import ROOT
+
+SAMPLES = ROOT / "submissions" / "bpe"
+MIXED = ["alice_regex.ipynb", "ken_naive_replace.ipynb", "peggy_corrupt.ipynb", "ivan_off_by_one.ipynb",
+         "bob_incremental.ipynb", "oscar_wrong_name.ipynb"]
+
+
+def _summary(result):
+    return (result.status, result.score, [(t.name, t.outcome, t.points, t.message) for t in result.tests])
+
+
+def _grade(preps, context):
+    out = []
+    runner.run_tests(preps, context, out.append)
+    return out
+
+
+def test_chunks_in_one_session_grade_as_fresh_sessions():
+    a = assignment.load("bpe")
+    run = runner.RunSpec(a, public_only=False)
+    preps = [prepare(SAMPLES / name, a) for name in MIXED]
+    fresh = {}
+    for prep in preps[:4]:
+        context = runner.Context(run)
+        try:
+            fresh[prep.submission_id] = _summary(_grade([prep], context)[0])
+        finally:
+            context.close()
+    context = runner.Context(run)
+    try:
+        first = _grade(preps[:3], context)
+        session = context.grading_session()
+        again = _grade([preps[3], preps[0], preps[1]], context)  # slots now hold other submissions
+        assert context.grading_session() is session  # collected once, fed twice
+        assert not session.plugin.boxes and not session.plugin.tests  # nothing of a chunk outlives it
+    finally:
+        context.close()
+    for result in first + again:
+        assert _summary(result) == fresh[result.submission_id], result.submission_id
+    assert [r.submission_id for r in first + again] == [p.submission_id for p in preps[:3]] + [
+        preps[3].submission_id, preps[0].submission_id, preps[1].submission_id]
+    # per-test durations are this run's, not summed over the runs of the same pytest item
+    assert all(t.duration < 10 for r in again for t in r.tests)
+
+
+def test_a_function_that_rebinds_its_own_name_fails_its_tests_not_the_grader(tmp_path):
+    """The lookup of ``build_bpe`` is remembered per cell; code that rebinds the name is told what it now is."""
+    sub = tmp_path / "rebinds.py"
+    sub.write_text("def build_bpe(corpus, max_vocab_size):\n    global build_bpe\n    build_bpe = 42\n"
+                   "    return ['<pad>', '<unk>', '<cls>', '<sep>', '<msk>']\n")
+    a = assignment.load("bpe")
+    context = runner.Context(runner.RunSpec(a, public_only=True))
+    try:
+        (result,) = _grade([prepare(sub, a)], context)
+    finally:
+        context.close()
+    assert result.status == "graded"
+    assert {t.outcome for t in result.tests} <= {"passed", "failed"}
+    assert any("'int' object is not callable" in t.message or "is an int" in t.message for t in result.tests)
