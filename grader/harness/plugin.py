@@ -56,6 +56,7 @@ class GradingPlugin:
         self.started: dict[int, float] = {}
         self.failures: dict[str, tuple] = {}
         self.collect_errors: list[str] = []
+        self.timeout = 10.0  # the running test's limit per call (its `timeout` marker, else the assignment's)
 
     def pytest_configure(self, config):
         # Verdicts come from the exception; pytest's traceback is for the instructor, only when a test itself
@@ -98,13 +99,12 @@ class GradingPlugin:
         pytest.fail("a test must use the `student` fixture")
 
     @pytest.fixture
-    def student(self, _submission, request):
+    def student(self, _submission):
         box = self.boxes.get(_submission)
         if box is None:
             box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission])
             self.started[_submission] = time.perf_counter()
-        marker = request.node.get_closest_marker("timeout")
-        box.timeout = float(marker.args[0]) if marker else self.context.assignment.call_timeout
+        box.timeout = self.timeout
         return StudentProxy(box)
 
     @pytest.fixture(scope="session")
@@ -151,6 +151,8 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        marker = item.get_closest_marker("timeout")  # read here, not through `request` (a fixture per test)
+        self.timeout = float(marker.args[0]) if marker else self.context.assignment.call_timeout
         item.stash[_DURATION] = []  # an item runs once per chunk: nothing of its previous run counts
         if _SKIPPED in item.stash:
             del item.stash[_SKIPPED]

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from grader.results import sanitize
 from grader.results.records import ERROR, FAILED, PASSED, SKIPPED, SubmissionResult
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a frame is built: `grader check` and a grade's start never need it
 
 BASE_COLUMNS = ["submission_id", "assignment", "score", "max_score", "status"]
 
@@ -26,6 +28,8 @@ def grades_frame(results: list[SubmissionResult], tests: bool = True) -> pd.Data
         for t in r.tests if tests else ():
             row[t.name] = t.points if t.outcome != SKIPPED else None
         rows.append(row)
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     tests = [c for c in frame.columns if c not in BASE_COLUMNS]
     return frame.reindex(columns=BASE_COLUMNS + tests)
@@ -42,6 +46,8 @@ def write_grades_csv(results: list[SubmissionResult], path: Path, tests: bool = 
 
 def write_lms_csv(results: list[SubmissionResult], path: Path) -> None:
     """One column per assignment, one row per student: the shape LMS gradebooks import."""
+    import pandas as pd
+
     frame = pd.DataFrame([{"Student": r.submission_id, r.assignment: r.score} for r in results])
     if not frame.empty:
         frame = frame.groupby("Student", as_index=False).first()

@@ -129,6 +129,7 @@ class Cell:
                 except (ProcessLookupError, PermissionError):
                     pass
             self.sock.close()
+            self.cpu_clock.close()
             try:
                 self._drain()
             finally:

@@ -11,6 +11,7 @@ from grader.results import export, report
 from grader.results.records import FAILED, SubmissionResult, TestResult
 from grader.sandbox import cell as client
 from grader.sandbox import wire as _wire
+from grader.sandbox.budget import CpuClock
 
 
 def frame(header: dict, *buffers: bytes) -> bytes:
@@ -75,6 +76,7 @@ def fake_cell(data: bytes, monkeypatch) -> client.Cell:
     b.close()
     cell.pid, cell.sock, cell.out_fd, cell.alive = 2 ** 22 + 12345, a, r, True  # a pid that does not exist
     cell.output, cell.output_total, cell.flooded, cell.student_seconds = bytearray(), 0, False, 0.0
+    cell.cpu_clock = CpuClock(cell.pid, None)
     return cell
 
 
@@ -154,3 +156,14 @@ def test_the_parent_side_work_of_a_test_has_a_deadline(monkeypatch):
             pass
     hook.close()  # disarmed
     assert outcomes.verdict(outcomes.ComparisonTimeout("x"), "call", "").outcome == FAILED
+
+
+def test_the_cpu_clock_reads_one_open_file_and_keeps_its_last_reading_once_closed():
+    clock = CpuClock(os.getpid(), None)
+    first = clock()
+    sum(range(200_000))
+    assert clock() >= first > 0 and clock.fd is not None
+    clock.close()
+    assert clock.fd is None and clock() == clock.last  # the cell is gone: its last reading stands
+    gone = CpuClock(2 ** 22 + 12345, None)  # a pid that does not exist
+    assert gone() == 0.0
