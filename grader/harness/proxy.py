@@ -106,6 +106,11 @@ class RemoteObject:
     def __call__(self, *args, **kwargs):
         return call(self._box, self._handle.id, "__call__", args, kwargs, f"{self._handle.class_name}(...)")
 
+    def _grader_method(self, name: str) -> RemoteFunction:
+        """A method called without reading the attribute first (one round trip, not two): ``eval``,
+        ``load_state_dict``. A missing or non-callable attribute fails the call as the student's error."""
+        return RemoteFunction(self._box, self._handle.id, name, f"{self._handle.class_name}.{name}")
+
     def __repr__(self) -> str:
         return f"<student {self._handle.class_name} object>"
 
@@ -138,9 +143,20 @@ class StudentProxy:
         tree = _wire.encode(value, buffers, _unwrap)
         self._box.request({"op": "setglobal", "name": name, "value": tree}, buffers, f"setting {name}")
 
+    def _grader_set_globals(self, values: dict) -> None:
+        """Set several module variables in one round trip (in this order, as one ``setglobal`` each would)."""
+        buffers: list[bytes] = []
+        tree = _wire.encode(dict(values), buffers, _unwrap)
+        self._box.request({"op": "setglobals", "values": tree}, buffers, f"setting {', '.join(values)}")
+
     def _grader_call_and_args(self, name: str, *args, **kwargs) -> list:
         """Call ``name``; return [its result, its positional arguments as they are afterwards]."""
         return call(self._box, None, name, args, kwargs, name, return_args=True)
+
+    def _grader_memo(self) -> dict:
+        """Scratch space for test helpers, for the whole submission: facts about its code that no input changes
+        (which constructor forms its class's signature refuses), so later tests need not ask the cell again."""
+        return self._box.memo
 
     def _grader_fresh(self, hash_seed: int = 0) -> "StudentProxy":
         """The same submission in a new cell, forked from a zygote with this string-hash seed."""

@@ -54,6 +54,7 @@ class StudentSandbox:
         self.rerunning = False
         self.children: list[StudentSandbox] = []
         self.kinds: dict[str, str] = {}  # names probed in the current cell (see :meth:`probe`)
+        self.memo: dict = {}  # test helpers' facts about this submission's code (StudentProxy._grader_memo)
 
     def ensure(self) -> Cell:
         if self.unusable is not None:

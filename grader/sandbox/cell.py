@@ -139,6 +139,14 @@ class Cell:
     # -- plumbing
     def _send(self, data: bytes, deadline: Budget, what: str) -> None:
         view = memoryview(data)
+        try:  # a request usually fits in the socket's buffer: no selector, no wait
+            view = view[self.sock.send(view):]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self._died(what, "stopped while receiving its input")
+        if not view:
+            return
         with selectors.DefaultSelector() as sel:
             sel.register(self.sock, selectors.EVENT_WRITE)
             sel.register(self.out_fd, selectors.EVENT_READ)
@@ -162,12 +170,15 @@ class Cell:
                 self._died(what, f"sent a malformed reply ({exc})")
 
     def _read(self, sel, n: int, deadline: Budget, what: str) -> bytes:
+        """``n`` bytes of the reply: read at once what is already there (a frame's body follows its length),
+        waiting (deadline and output checked) only when nothing is. A reply is capped in size, so reading
+        without waiting always ends."""
         buf = bytearray()
         while len(buf) < n:
-            self._wait(sel, deadline, what)
             try:
                 chunk = self.sock.recv(min(n - len(buf), 1 << 20))
             except BlockingIOError:
+                self._wait(sel, deadline, what)
                 continue
             except OSError:
                 chunk = b""

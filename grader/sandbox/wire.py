@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 MAX_DEPTH = 64
+WORDS_MIN = 512  # lists of at least this many str cross as one buffer (a corpus; a long vocabulary)
 MAX_DIMS, MAX_DIM = 16, (1 << 31) - 1  # a tensor's rank and each of its sizes
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _STR = {str}
@@ -138,6 +139,11 @@ def encode(value, buffers: list[bytes], to_handle=None, _depth: int = 0):
         return value if math.isfinite(value) else {"$float": repr(value)}
     if t is list:
         if set(map(type, value)) <= _STR:  # fast path: lists of words (the check runs in C)
+            if len(value) >= WORDS_MIN:  # a corpus: one buffer of NUL-separated UTF-8, not a JSON string each
+                joined = "\0".join(value)
+                if joined.count("\0") == len(value) - 1:  # no word holds a NUL itself
+                    buffers.append(joined.encode("utf-8", "surrogatepass"))
+                    return {"$words": len(buffers) - 1, "n": len(value)}
             return list(value)
         return [encode(v, buffers, to_handle, _depth + 1) for v in value]
     if t is tuple:
@@ -225,6 +231,8 @@ def _decode(tree, buffers, depth, cell_side, budget):
                 raise ProtocolError("bad dict entry")
             out[text(pair[0])] = _decode(pair[1], buffers, depth + 1, cell_side, budget)
         return out
+    if "$words" in tree and set(tree) == {"$words", "n"}:
+        return _decode_words(tree, buffers, cell_side, budget)
     if cell_side and "$iter" in tree and len(tree) == 1:
         return (v for v in [_decode(v, buffers, depth + 1, cell_side, budget) for v in tree["$iter"]])
     if "$bytes" in tree and len(tree) == 1:
@@ -238,6 +246,26 @@ def _decode(tree, buffers, depth, cell_side, budget):
     if "$foreign" in tree and len(tree) == 1 and type(tree["$foreign"]) is str:
         return Foreign(text(tree["$foreign"][:200]))
     raise ProtocolError("unknown tagged value in reply")
+
+
+def _decode_words(tree, buffers, cell_side, budget):
+    """A list of str sent as one NUL-separated UTF-8 buffer: counted as ``n`` items before anything is built,
+    and its count checked before it is split (a small ``n`` over a buffer of NULs builds nothing)."""
+    n = tree["n"]
+    if type(n) is not int or n < 1:
+        raise ProtocolError("bad word list")
+    if budget[0] >= 0:
+        budget[0] -= n
+        if budget[0] < 0:
+            raise ProtocolError(f"returned more than {budget[2]} items (values, list entries and strings)")
+    try:
+        joined = bytes(_buffer(buffers, tree["$words"], budget)).decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        raise ProtocolError("a word list that is not UTF-8") from None
+    if joined.count("\0") != n - 1:
+        raise ProtocolError("a word list that does not hold its count")
+    words = joined.split("\0")
+    return words if cell_side or joined.isascii() else [text(w) for w in words]
 
 
 def _buffer(buffers, index, budget):

@@ -46,7 +46,7 @@ def check_values(student, reference, B, T, S, d_model, num_heads, device="cpu", 
         expected = reference_attention(state, q, k, v, mask, num_heads)
         got = run(module, q, k, v, mask) if mask is not None else run(module, q, k, v)
         expect_close(got, expected, f"MultiheadAttention(d_model={d_model}, num_heads={num_heads}) [{style}]",
-                     variants(state, q, k, v, mask, num_heads, names))
+                     lambda: variants(state, q, k, v, mask, num_heads, names))
 
 
 def check_shape(student, reference, B, T, S, d_model, num_heads, device="cpu"):

@@ -58,17 +58,22 @@ def _signature_error(exc: StudentError) -> bool:
 
 def build(student, d_model: int, num_heads: int, device: str = "cpu"):
     """The student's module with these sizes; returns (module, style)."""
-    for name, value in (("d_model", d_model), ("num_heads", num_heads), ("d_k", d_model // num_heads)):
-        student._grader_set_global(name, value)
+    student._grader_set_globals({"d_model": d_model, "num_heads": num_heads, "d_k": d_model // num_heads})
     forms = [("explicit arguments", (), {"d_model": d_model, "num_heads": num_heads}),
              ("explicit arguments", (d_model, num_heads), {}), ("course globals", (), {}),
              ("arguments (num_heads, d_model)", (num_heads, d_model), {})]
     first = error = None
-    for style, args, kwargs in forms:
+    # A form the class's signature refused once is refused at any sizes: it is not asked again for this submission.
+    refused = student._grader_memo().setdefault("MultiheadAttention: forms refused by the signature", set())
+    for i, (style, args, kwargs) in enumerate(forms):
+        if i in refused:
+            continue
         try:
             module = student.MultiheadAttention(*args, **kwargs)
         except StudentError as exc:
-            if not _signature_error(exc):
+            if _signature_error(exc):
+                refused.add(i)
+            else:
                 error = error or exc  # their own error, or sizes in another order: try the other forms first
             continue
         first = first or (module, style)
@@ -84,8 +89,8 @@ def build(student, d_model: int, num_heads: int, device: str = "cpu"):
                                "module variables d_model, num_heads and d_k.")
         module, style = first
     if device != "cpu":
-        module.to.for_effect(device)
-    module.eval.for_effect()
+        module._grader_method("to").for_effect(device)
+    module._grader_method("eval").for_effect()
     return module, style
 
 
@@ -97,10 +102,22 @@ def _shapes(module):
     return [tuple(v.shape) for v in sd.values() if type(v) is torch.Tensor] if type(sd) is dict else None
 
 
+_REFERENCES: dict = {}  # (reference, d_model, num_heads, seed) -> (module, RNG state after building it)
+
+
 def build_reference(reference, d_model: int, num_heads: int, seed: int = 0):
+    """The reference module with seeded weights (read only: its weights are copied, never changed). Built once
+    per worker for each size and seed; the global RNG is left as building it leaves it, either way."""
     reference.d_model, reference.num_heads, reference.d_k = d_model, num_heads, d_model // num_heads
     torch.manual_seed(seed)
-    return reference.MultiheadAttention().eval()
+    key = (id(reference), d_model, num_heads, seed)
+    if key in _REFERENCES and _REFERENCES[key][0] is reference:
+        module, state = _REFERENCES[key][1:]
+        torch.set_rng_state(state)
+        return module
+    module = reference.MultiheadAttention().eval()
+    _REFERENCES[key] = (reference, module, torch.get_rng_state())
+    return module
 
 
 ROLES = {"w_q": {"q", "query", "queries", "wq"}, "w_k": {"k", "key", "keys", "wk"},
@@ -153,7 +170,7 @@ def _by_structure(theirs: dict, state: dict):
 def load_weights(module, state: dict) -> str:
     """Load a reference state (keys w_q, w_k, w_v, w_0) into the student's module; returns how."""
     try:
-        module.load_state_dict.for_effect(state)
+        module._grader_method("load_state_dict").for_effect(state)
         return "by name"
     except StudentError:
         pass
@@ -168,7 +185,7 @@ def load_weights(module, state: dict) -> str:
                        f"(four nn.Linear({D}, {D}) layers with bias, in the order q, k, v, output). Parameter shapes:",
                        expected=ours, got=got)
     mapped, how = found
-    module.load_state_dict.for_effect(mapped)
+    module._grader_method("load_state_dict").for_effect(mapped)
     note(f"Your layers have other names than w_q, w_k, w_v, w_0: the reference weights were loaded {how}.")
     return how
 

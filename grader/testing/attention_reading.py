@@ -64,9 +64,12 @@ def _where(index) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
-def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None = None, hint: str | None = None,
+def expect_close(got, expected: torch.Tensor, what: str, variants=None, hint: str | None = None,
                  against: str = "the reference", pictures=()) -> torch.Tensor:
-    """Type, shape, dtype, then values; a hint only when the student's output equals a known mistake's."""
+    """Type, shape, dtype, then values; a hint only when the student's output equals a known mistake's.
+
+    ``variants`` (mistake -> its output) may be a callable that computes them: it is called only for an output that
+    does not match (a correct submission never pays for the mistakes' forward passes)."""
     if type(got) is not torch.Tensor:
         raise feedback(f"{what} returned {describe(got)}, expected a tensor of shape {tuple(expected.shape)}.")
     if got.shape != expected.shape:
@@ -76,6 +79,8 @@ def expect_close(got, expected: torch.Tensor, what: str, variants: dict | None =
         raise feedback(f"{what} returned {got.dtype}, expected {expected.dtype}.")
     if torch.allclose(got, expected, atol=ATOL, rtol=RTOL, equal_nan=True):
         return got
+    if callable(variants):
+        variants = variants() if hint is None else None
     hint = hint or next((MISTAKES.get(name, name) for name, variant in (variants or {}).items() if variant.shape == got.shape
                          and torch.allclose(got, variant, atol=ATOL, rtol=RTOL, equal_nan=True)), None)
     if torch.isfinite(expected).all() and not torch.isfinite(got).all():

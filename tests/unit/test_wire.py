@@ -64,7 +64,7 @@ def test_one_shot_generator_is_built_only_in_the_cell():
 def test_lists_of_words_take_the_fast_path_with_the_same_checks():
     """A 20,000-word corpus crosses without a Python call per word; the caps and surrogate rule still hold."""
     words = [f"w{i}" for i in range(20_000)]
-    assert _wire.encode(words, []) == words
+    assert _wire.encode(words[:_wire.WORDS_MIN - 1], []) == words[:_wire.WORDS_MIN - 1]  # short: JSON strings
     assert _wire.decode(list(words), [], max_items=20_001) == words
     with pytest.raises(_wire.ProtocolError, match="more than 20000 items"):
         _wire.decode(list(words), [], max_items=20_000)  # the list counts as one item, each word as one
@@ -72,3 +72,23 @@ def test_lists_of_words_take_the_fast_path_with_the_same_checks():
     assert _wire.decode(["a", 1, {"$tuple": ["b"]}], []) == ["a", 1, ("b",)]  # mixed lists: item by item
     with pytest.raises(_wire.ProtocolError):
         _wire.decode(["a", {"$unknown": 1}], [])
+
+
+def test_long_word_lists_cross_as_one_buffer_both_ways_with_the_same_caps():
+    words = [f"w{i}" for i in range(5000)] + ["é", "\ud800"]
+    buffers = []
+    tree = _wire.encode(words, buffers)
+    assert set(tree) == {"$words", "n"} and len(buffers) == 1  # one buffer, not 5,002 JSON strings
+    assert _wire.decode(tree, buffers, cell_side=True) == words  # the parent's own words, exactly
+    assert _wire.decode(tree, buffers)[-2:] == ["é", "\ufffd"]  # from a cell: lone surrogates replaced
+    with pytest.raises(_wire.ProtocolError, match="more than 5000 items"):
+        _wire.decode(tree, buffers, max_items=5000)
+    for bad in ({"$words": 0, "n": 3}, {"$words": 0, "n": 0}, {"$words": 0, "n": "7"}):
+        with pytest.raises(_wire.ProtocolError):
+            _wire.decode(bad, [b"a\x00b"])
+    with pytest.raises(_wire.ProtocolError, match="count"):
+        _wire.decode({"$words": 0, "n": 2}, [b"\x00" * 10 ** 6])  # a buffer of NULs builds nothing
+    with pytest.raises(_wire.ProtocolError, match="UTF-8"):
+        _wire.decode({"$words": 0, "n": 1}, [b"\xff"])
+    nul = ["a\x00b"] + ["x"] * 600  # a word holding a NUL: plain JSON, the words unchanged
+    assert _wire.encode(nul, []) == nul
