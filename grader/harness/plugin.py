@@ -156,6 +156,8 @@ class GradingPlugin:
         item.stash[_DURATION] = []  # an item runs once per chunk: nothing of its previous run counts
         if _SKIPPED in item.stash:
             del item.stash[_SKIPPED]
+        # markers a test added while it ran (request.applymarker: an xfail, points) were for that submission only
+        item.own_markers[:] = item.stash.setdefault(_MARKERS, list(item.own_markers))
         with notes.collecting() as noted:
             yield
         index = _index(item)
@@ -226,3 +228,4 @@ def _index(item) -> int:
 _BRIEF = "(a failed check: the verdict is read from the exception)"
 _DURATION = pytest.StashKey[list]()
 _SKIPPED = pytest.StashKey[str]()
+_MARKERS = pytest.StashKey[list]()  # an item's markers as collected

@@ -72,13 +72,19 @@ class GradingSession:
 
 def open_session(args: list[str], plugins: list, plugin, slots: int) -> GradingSession | None:
     """A collected session, or None where this pytest cannot be driven step by step (run ``pytest.main``)."""
+    name = plugin.context.assignment.name
     try:
         grading = GradingSession(args, plugins, plugin, slots)
     except (ImportError, AttributeError, TypeError):
         return None
+    except pytest.UsageError as exc:  # a test folder that is not there: pytest.main said so with USAGE_ERROR
+        raise GraderError(f"pytest could not start on the tests of {name}: {exc}",
+                          hint="fix the test folders (an instructor error)") from None
     if plugin.collect_errors:
         grading.close()
-        raise GraderError(f"the tests of {plugin.context.assignment.name} could not be collected:\n"
-                          + plugin.collect_errors[0][-2000:],
+        raise GraderError(f"the tests of {name} could not be collected:\n" + plugin.collect_errors[0][-2000:],
                           hint="fix the test files (an instructor error)")
+    if not grading.items:  # as pytest.main's NO_TESTS_COLLECTED: an instructor error, never a grade
+        grading.close()
+        raise GraderError(f"pytest stopped with {pytest.ExitCode.NO_TESTS_COLLECTED!r} while grading {name}")
     return grading

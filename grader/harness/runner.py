@@ -233,6 +233,9 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
     except HarnessFailure as exc:
         failure = str(exc)
         context.drop_session()
+    except KeyboardInterrupt:
+        context.drop_session()  # the interrupted session is closed: a later run opens a new one
+        raise
     rest = [p for p in prepared if p.submission_id not in delivered]
     if not rest:
         return

@@ -85,7 +85,7 @@ def check(args) -> int:
     with tempfile.TemporaryDirectory(prefix="grader-check-") as work:
         copy = Path(work) / notebook.name  # graded from an empty working folder; the workspace is hidden
         shutil.copyfile(notebook, copy)
-        run = runner.RunSpec(a, runner.resolve_device(args.device), public_only=True,
+        run = runner.RunSpec(a, runner.resolve_device(args.device, a), public_only=True,
                              hidden=runner.hidden_roots([notebook]) + _private_places(notebook))
         context = runner.Context(run)
         try:

@@ -1,4 +1,6 @@
 """One pytest session per worker: chunk after chunk in the same session grades exactly as fresh sessions do."""
+import pytest
+
 from grader import assignment
 from grader.harness import runner
 from grader.intake.prepare import prepare
@@ -62,3 +64,51 @@ def test_a_function_that_rebinds_its_own_name_fails_its_tests_not_the_grader(tmp
     assert result.status == "graded"
     assert {t.outcome for t in result.tests} <= {"passed", "failed"}
     assert any("'int' object is not callable" in t.message or "is an int" in t.message for t in result.tests)
+
+
+def _toy(tmp_path, name: str, test_text: str, **subs: str):
+    """A one-symbol assignment ``name`` under ``tmp_path`` with ``test_text`` as its tests, and ``subs`` prepared.
+    Each test names its own (pytest's importlib mode keeps a test module by its name relative to the root)."""
+    folder = tmp_path / "assignments" / name
+    (folder / "tests").mkdir(parents=True)
+    (folder / "assignment.toml").write_text('symbols = ["f"]\ncall_timeout = 5\npreload = []\n')
+    (folder / "tests" / "test_toy.py").write_text(test_text)
+    a = assignment.load(name, tmp_path)
+    preps = {}
+    for name, source in subs.items():
+        (tmp_path / f"{name}.py").write_text(source)
+        preps[name] = prepare(tmp_path / f"{name}.py", a)
+    return a, preps
+
+
+def test_a_marker_a_test_added_for_one_submission_is_not_the_next_ones(tmp_path):
+    """``request.applymarker`` (here an xfail granted to one student's legacy answer) is for that run only: the
+    next submission in the same slot is graded by the test as written."""
+    a, preps = _toy(tmp_path, "toy_marker", "import pytest\n\n\ndef test_f(student, request):\n    value = student.f()\n"
+                              "    if value == 'legacy':\n"
+                              "        request.applymarker(pytest.mark.xfail(reason='legacy answer tolerated'))\n"
+                              "    assert value == 1\n",
+                    legacy="def f():\n    return 'legacy'\n", wrong="def f():\n    return 2\n")
+    context = runner.Context(runner.RunSpec(a, public_only=True))
+    try:
+        (legacy,) = _grade([preps["legacy"]], context)
+        (wrong,) = _grade([preps["wrong"]], context)  # slot 0 again, same pytest item
+    finally:
+        context.close()
+    assert [t.outcome for t in legacy.tests] == ["skipped"]
+    assert [t.outcome for t in wrong.tests] == ["failed"] and (wrong.score, wrong.max_score) == (0.0, 1.0)
+
+
+def test_after_an_interrupted_chunk_the_next_chunk_is_graded_in_a_new_session(tmp_path):
+    """A KeyboardInterrupt closes the session it stopped; a later run on the same context must not use it."""
+    a, preps = _toy(tmp_path, "toy_interrupt", "def test_f(student):\n    value = student.f()\n    if value == 'stop':\n"
+                              "        raise KeyboardInterrupt\n    assert value == 1\n",
+                    stop="def f():\n    return 'stop'\n", good="def f():\n    return 1\n")
+    context = runner.Context(runner.RunSpec(a, public_only=True))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _grade([preps["stop"]], context)
+        (good,) = _grade([preps["good"]], context)
+    finally:
+        context.close()
+    assert (good.status, good.score, good.max_score) == ("graded", 1.0, 1.0), good.tests

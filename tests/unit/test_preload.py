@@ -42,3 +42,31 @@ def test_mentions_and_lookalikes_preload_nothing(source):
 
 def test_what_the_assignment_preloads_is_kept():
     assert with_imports(CellSpec(preload=("torch",)), "import numpy\n").preload == ("numpy", "torch")
+
+
+def test_check_runs_an_assignment_without_torch_on_the_cpu_even_where_there_is_a_gpu(monkeypatch):
+    """`grader check --device auto` resolves the device as `grade` does: BPE preloads no torch, so its cells run on
+    the CPU (a CUDA cell would import torch itself, after its protections, in every cell)."""
+    import argparse
+
+    import torch
+
+    from grader.harness import runner
+    from grader.student import check
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def context(run):
+        seen.append(run.device)
+        raise Stop
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(runner, "Context", context)
+    notebook = assignment.project_root() / "submissions" / "bpe" / "alice_regex.ipynb"
+    args = argparse.Namespace(notebook=notebook, assignment="bpe", bundle=None, device="auto")
+    with pytest.raises(Stop):
+        check.check(args)
+    assert seen == ["cpu"]
