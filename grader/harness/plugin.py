@@ -91,6 +91,10 @@ class GradingPlugin:
             self.collect_errors.append(report.longreprtext)
 
     def pytest_collection_modifyitems(self, session, config, items):
+        ungraded = [item for item in items if _index(item) < 0]  # no `student`: it grades nobody (it was counted
+        if ungraded:                                             # as the last submission's test)
+            items[:] = [item for item in items if _index(item) >= 0]
+            config.hook.pytest_deselected(items=ungraded)
         items.sort(key=_index)
         self.remaining = Counter(_index(item) for item in items)
 

@@ -112,3 +112,33 @@ def test_after_an_interrupted_chunk_the_next_chunk_is_graded_in_a_new_session(tm
     finally:
         context.close()
     assert (good.status, good.score, good.max_score) == ("graded", 1.0, 1.0), good.tests
+
+
+def test_a_function_that_deletes_itself_is_told_so(tmp_path):
+    sub = tmp_path / "deletes.py"
+    sub.write_text("def build_bpe(corpus, max_vocab_size):\n    del globals()['build_bpe']\n"
+                   "    return ['<pad>', '<unk>', '<cls>', '<sep>', '<msk>']\n")
+    a = assignment.load("bpe")
+    context = runner.Context(runner.RunSpec(a, public_only=True))
+    try:
+        (result,) = _grade([prepare(sub, a)], context)
+    finally:
+        context.close()
+    assert result.status == "graded"
+    assert any("NameError: name 'build_bpe' is not defined" in t.message for t in result.tests)
+    assert not any("KeyError" in t.message for t in result.tests)
+
+
+def test_a_test_without_student_grades_nobody(tmp_path):
+    """A test that does not use ``student`` (a check of the reference, say) is not run per submission: it was
+    counted as the chunk's last submission's, which then got a bogus extra result before its real one."""
+    a, preps = _toy(tmp_path, "toy_nostudent", "def test_f(student):\n    assert student.f() == 1\n\n\n"
+                                                "def test_helper():\n    assert True\n",
+                    one="def f():\n    return 1\n", two="def f():\n    return 2\n")
+    context = runner.Context(runner.RunSpec(a, public_only=True))
+    try:
+        results = _grade([preps["one"], preps["two"]], context)
+    finally:
+        context.close()
+    assert [(r.submission_id, r.score, r.max_score) for r in results] == [("one", 1.0, 1.0), ("two", 0.0, 1.0)]
+    assert all([t.name for t in r.tests] == ["test_f"] for r in results)

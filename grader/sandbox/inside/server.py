@@ -95,6 +95,8 @@ class _Cell:
         if op == "setglobal":
             self.ns[name] = self.arg(_wire.decode(header["value"], buffers, cell_side=True))
             return None
+        if target is self.ns and name not in self.ns:  # the code deleted its own function after it was looked up
+            raise NameError(f"name {name!r} is not defined (any more: did your code delete or rebind it?)")
         obj = target[name] if target is self.ns else getattr(target, name)
         if op == "getattr":
             return _CALLABLE if callable(obj) and self.to_handle(obj) is None else obj
