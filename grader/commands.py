@@ -73,7 +73,9 @@ def _import_test_side(a, workers: int) -> None:
     """What a test session here imports first (torch, where the assignment uses it), so a cold start overlaps it
     with intake. With several workers the tests run in the workers: nothing to import here."""
     if workers <= 1 and "torch" in a.preload:
-        import torch  # noqa: F401
+        import torch
+
+        torch.set_num_threads(1)  # as in the pool's workers: the cells use the other cores
 
 
 def _require_protections(context: runner.Context, required: list[str], allow_unsafe: bool) -> None:

@@ -295,6 +295,6 @@ def _decode_tensor(tree, buffers, budget):
             return torch.empty(shape, dtype=torch_dtype)
         if dtype == "bool":  # only 0 and 1 are booleans: any other byte is read as True
             return torch.frombuffer(bytearray(raw), dtype=torch.uint8).ne(0).reshape(shape)
-        return torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(torch_dtype).reshape(shape).clone()
+        return torch.frombuffer(bytearray(raw), dtype=torch_dtype).reshape(shape)  # its own copy of the bytes
     except (RuntimeError, ValueError, OverflowError, MemoryError) as exc:
         raise ProtocolError(f"a tensor that cannot be built ({exc.__class__.__name__})") from None
