@@ -45,12 +45,13 @@ def make_cohort(folder: Path, n: int, assignment: str) -> list[Path]:
     return paths
 
 
-def rss_sampler(proc: subprocess.Popen, samples: list[int], stop: threading.Event) -> None:
+def rss_sampler(proc: subprocess.Popen, samples: list[tuple[float, int]], stop: threading.Event) -> None:
+    """(unix time, VmRSS KiB) of the grader's main process, four times a second."""
     while not stop.is_set() and proc.poll() is None:
         try:
             for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    samples.append(int(line.split()[1]))
+                    samples.append((time.time(), int(line.split()[1])))
         except OSError:
             return
         time.sleep(0.25)
@@ -60,7 +61,7 @@ def grade(cohort: Path, out: Path, workers: int, assignment: str, public_only: b
           extra: tuple[str, ...] = ()) -> dict:
     cmd = [sys.executable, "-m", "grader", "grade", str(cohort), "--assignment", assignment, "--out", str(out),
            "--workers", str(workers), "--regrade"] + (["--public-only"] if public_only else []) + list(extra)
-    samples: list[int] = []
+    samples: list[tuple[float, int]] = []
     stop = threading.Event()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -78,9 +79,14 @@ def grade(cohort: Path, out: Path, workers: int, assignment: str, public_only: b
     after = db.execute("SELECT COUNT(*) FROM results WHERE julianday(graded_at) > ?", (first,)).fetchone()[0]
     db.close()
     steady = after / max((last - first) * 86400, 1e-9)  # results committed after the first commit, per second
-    q = len(samples) // 4 or 1
+    # Memory over the batch: the samples from the first result's commit to the last's (start-up and the exports
+    # written once at the end are not the batch), first quarter against last quarter; and the peak overall.
+    t0, t1 = ((jd - 2440587.5) * 86400 for jd in (first, last))
+    during = [kb for t, kb in samples if t0 <= t <= t1] or [kb for _, kb in samples]
+    q = len(during) // 4 or 1
     return {"wall": wall, "n": len(durations), "durations": durations, "steady": steady,
-            "rss_first": max(samples[:q] or [0]) / 1024, "rss_last": max(samples[-q:] or [0]) / 1024}
+            "rss_first": max(during[:q] or [0]) / 1024, "rss_last": max(during[-q:] or [0]) / 1024,
+            "rss_peak": max((kb for _, kb in samples), default=0) / 1024}
 
 
 def baseline(paths: list[Path]) -> list[float]:

@@ -79,9 +79,10 @@ def main() -> None:
             long.mkdir()
             make_cohort(long, args.long, "bpe")
             r = grade(long, tmp / "long-out", 2, "bpe", public_only=True)
-            print(f"memory, {args.long} submissions (public tests, 2 workers): grader main process RSS first quarter "
-                  f"max {r['rss_first']:.0f} MiB, last quarter max {r['rss_last']:.0f} MiB "
-                  f"(+{r['rss_last'] - r['rss_first']:.0f} MiB; target < +50)")
+            print(f"memory, {args.long} submissions (public tests, 2 workers): grader main process RSS while grading, "
+                  f"first quarter max {r['rss_first']:.0f} MiB, last quarter max {r['rss_last']:.0f} MiB "
+                  f"({r['rss_last'] - r['rss_first']:+.0f} MiB; target < +50); peak {r['rss_peak']:.0f} MiB "
+                  "(the exports at the end import pandas)")
         if args.dask:
             dask_cohort = tmp / "dask"
             dask_cohort.mkdir()
