@@ -161,6 +161,58 @@ def _apply(words: dict[tuple, int], pair: tuple, rule: Rule) -> dict[tuple, int]
     return out
 
 
+def _step(words: dict[tuple, int], pairs: dict[tuple, int], pair: tuple, rule: Rule):
+    """``_apply(words, pair, rule)`` and its pair counts, updated from ``pairs`` for the words that changed only
+    (a replay step used to count every pair of every word again). The counts' order is not ``_pairs``' order:
+    ties are ordered by :func:`_first_seen`."""
+    merge, count, (a, b) = rule.merge, rule.count, pair
+    symbols = merge is merge_symbols
+    out: dict[tuple, int] = {}
+    changed: list = []
+    for w, c in words.items():
+        m = w if symbols and (a not in w or b not in w) else merge(w, pair)
+        if m in out:  # two words became one (no merge of ours does that): count the result afresh
+            out[m] += c
+            changed = None
+        else:
+            out[m] = c
+        if m != w and changed is not None:
+            changed.append((w, m, 1 if count == "once" else c))
+    if changed is None:
+        return out, _pairs(out, count)
+    if not changed:
+        return out, pairs
+    new = dict(pairs)
+    for w, m, weight in changed:
+        for p in (zip(w, w[1:]) if count != "set" else dict.fromkeys(zip(w, w[1:]))):
+            left = new[p] - weight
+            if left:
+                new[p] = left
+            else:
+                del new[p]
+        for p in (zip(m, m[1:]) if count != "set" else dict.fromkeys(zip(m, m[1:]))):
+            new[p] = new.get(p, 0) + weight
+    return out, new
+
+
+def _best(words: dict[tuple, int], pairs: dict[tuple, int]) -> list[tuple]:
+    """The most frequent pairs in the order ``_pairs`` would list them: by first occurrence in the words."""
+    top = max(pairs.values())
+    best = [p for p, c in pairs.items() if c == top]
+    return best if len(best) < 2 else _first_seen(words, best)
+
+
+def _first_seen(words: dict[tuple, int], best: list[tuple]) -> list[tuple]:
+    want, order = set(best), {}
+    for w in words:
+        for p in zip(w, w[1:]):
+            if p in want:
+                order.setdefault(p, None)
+        if len(order) == len(want):
+            break
+    return list(order)
+
+
 def _overlapping(words: dict[tuple, int], options: list[tuple]) -> set[tuple]:
     """Pairs of ``options`` that share a symbol occurrence somewhere (x y z with (x, y) and (y, z) both options).
 
@@ -202,7 +254,7 @@ def accepts(corpus, size: int, subwords, rule: Rule = BPE, budget: int = SEARCH_
     visited: dict = {}
     accepts.states = visited  # how many states the last replay visited (tests/test_bpe_hints.py watches it)
 
-    def search(words, tokens, asleep: frozenset) -> bool:
+    def search(words, pairs, tokens, asleep: frozenset) -> bool:
         key = (frozenset(words.items()), tokens)
         before = visited.get(key)
         if before is not None and before <= asleep:
@@ -213,18 +265,16 @@ def accepts(corpus, size: int, subwords, rule: Rule = BPE, budget: int = SEARCH_
             raise ReplayTooLarge(f"BPE replay needed more than {budget} states")
         if cap is not None and len(tokens) >= cap:
             return tokens == subwords
-        pairs = _pairs(words, rule.count)
         if not pairs:
             return tokens == subwords
-        top = max(pairs.values())
-        best = [p for p, c in pairs.items() if c == top]
+        best = _best(words, pairs)
         if rule.all_ties:
             new = tokens | {a + b for a, b in best}
             if not new <= subwords:
                 return False
             for p in best:
-                words = _apply(words, p, rule)
-            return search(words, new, frozenset())
+                words, pairs = _step(words, pairs, p, rule)
+            return search(words, pairs, new, frozenset())
         options = [p for p in best if p[0] + p[1] in subwords]
         linked = _overlapping(words, options) if commuting and len(options) > 1 else set()
         done: list = []
@@ -235,33 +285,48 @@ def accepts(corpus, size: int, subwords, rule: Rule = BPE, budget: int = SEARCH_
             room = cap is None or len(grown) < cap
             quiet = frozenset(q for q in (*asleep, *done) if commuting and room and (p, q) not in linked
                               and (cap is None or len(tokens | {q[0] + q[1]}) < cap))
-            if search(_apply(words, p, rule), grown, quiet):
+            if search(*_step(words, pairs, p, rule), grown, quiet):
                 return True
             done.append(p)
         return False
 
-    return search(words, start, frozenset())
+    return search(words, _pairs(words, rule.count), start, frozenset())
+
+
+_PRODUCED: dict = {}  # (corpus, size, rule) -> the vocabulary, where no tie ever let ``prefer`` choose
 
 
 def produce(corpus, size: int, prefer=(), rule: Rule = BPE) -> set[str]:
-    """One vocabulary ``rule`` produces, breaking ties towards merges in ``prefer`` (the student's own)."""
+    """One vocabulary ``rule`` produces, breaking ties towards merges in ``prefer`` (the student's own).
+
+    A replay that met no tie between equally frequent pairs is the same whatever ``prefer`` is: it is remembered
+    for the life of the worker (a diagnosis replays ten rules on each corpus, for every student who fails it)."""
+    corpus = tuple(corpus)
+    key = (corpus, size, rule)
+    if key in _PRODUCED:
+        return set(_PRODUCED[key])
     prefer = set(prefer)
     words = segment(corpus, rule)
+    pairs = _pairs(words, rule.count)
     tokens = {s for w in words for s in w}
+    tied = False
     while not _full(tokens, size, rule):
-        pairs = _pairs(words, rule.count)
         if not pairs:
             break
-        top = max(pairs.values())
-        best = [p for p, c in pairs.items() if c == top]
+        best = _best(words, pairs)
+        tied = tied or (len(best) > 1 and not rule.all_ties)
         chosen = best if rule.all_ties else [next((p for p in best if p[0] + p[1] in prefer), best[0])]
-        merged = words
+        merged, counted = words, pairs
         for pair in chosen:
-            merged = _apply(merged, pair, rule)
+            merged, counted = _step(merged, counted, pair, rule)
             tokens.add(pair[0] + pair[1])
         if merged == words:
             break  # a buggy merge that changes nothing would loop forever
-        words = merged
+        words, pairs = merged, counted
+    if not tied:
+        if len(_PRODUCED) > 4096:
+            _PRODUCED.clear()
+        _PRODUCED[key] = frozenset(tokens)
     return tokens
 
 
