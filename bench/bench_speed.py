@@ -54,6 +54,13 @@ def main() -> None:
         print(f"cold start, one submission, all tests, command to exit (target <= 3 s): BPE {cold_start(tmp):.2f} s "
               f"(its zygotes preload nothing); mha {cold_start(tmp, 'mha', 'ana_course_globals.ipynb'):.2f} s "
               "(torch imported by the grader and its zygote)")
+        distinct = tmp / "distinct"
+        distinct.mkdir()
+        make_cohort(distinct, 16, "bpe")
+        first = grade(distinct, tmp / "distinct-out", 1, "bpe")
+        print(f"bpe, the 16 distinct sample submissions, each seen for the first time (no remembered replay): "
+              f"per submission mean {statistics.mean(first['durations']) * 1000:.0f} ms, median "
+              f"{statistics.median(first['durations']) * 1000:.0f} ms, max {max(first['durations']) * 1000:.0f} ms")
         cohort = tmp / "cohort"
         cohort.mkdir()
         paths = make_cohort(cohort, args.n, "bpe")
