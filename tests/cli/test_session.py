@@ -142,3 +142,27 @@ def test_a_test_without_student_grades_nobody(tmp_path):
         context.close()
     assert [(r.submission_id, r.score, r.max_score) for r in results] == [("one", 1.0, 1.0), ("two", 0.0, 1.0)]
     assert all([t.name for t in r.tests] == ["test_f"] for r in results)
+
+
+def test_a_bpe_notebook_that_imports_torch_gets_it_preloaded_and_its_neighbours_are_unchanged(tmp_path):
+    """BPE preloads nothing; a submission importing torch makes its zygote import it (once, allowlisted), and
+    is graded like any other, as are the submissions after it, from the same zygotes."""
+    source = (ROOT / "reference" / "bpe" / "alternatives").glob("*.py")
+    honest = sorted(source)[0].read_text()
+    (tmp_path / "a_plain.py").write_text(honest)
+    uses_torch = honest.replace("def build_bpe(", "def _build_bpe(") + (
+        "\n\nimport torch\n\n\ndef build_bpe(corpus, max_vocab_size):\n"
+        "    assert torch.tensor([2]).item() == 2\n    return _build_bpe(corpus, max_vocab_size)\n")
+    (tmp_path / "b_torch.py").write_text(uses_torch)  # (an unused `import torch` is not even extracted)
+    (tmp_path / "c_plain.py").write_text(honest)
+    a = assignment.load("bpe")
+    context = runner.Context(runner.RunSpec(a, public_only=True))
+    try:
+        results = _grade([prepare(p, a) for p in sorted(tmp_path.glob("*.py"))], context)
+        spec = context.sandbox_for(prepare(tmp_path / "b_torch.py", a)).spec
+    finally:
+        context.close()
+    assert a.preload == () and spec.preload == ("torch",)
+    assert [(r.submission_id, r.score, r.max_score) for r in results] == [
+        ("a_plain", 7.0, 7.0), ("b_torch", 7.0, 7.0), ("c_plain", 7.0, 7.0)]
+    assert len({r.protections for r in results}) == 1  # the same layers, torch or not
