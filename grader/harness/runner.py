@@ -125,7 +125,7 @@ class ZygotePool:
         return self.zygotes[hash_seed]
 
     def start(self, *seeds: int) -> None:
-        """Start zygotes without waiting for them (each imports torch: they overlap)."""
+        """Start zygotes without waiting for them (each imports what the assignment preloads: they overlap)."""
         for seed in seeds:
             if seed not in self.zygotes:
                 self.zygotes[seed] = Zygote(seed, self.preload)
