@@ -31,16 +31,19 @@ def grade(args) -> int:
     run = runner.RunSpec(a, runner.resolve_device(args.device, a), args.public_only,
                          runner.hidden_roots(args.paths, out), args.workers or executors.default_workers())
     context = runner.Context(run)
-    if run.workers <= 1:  # grading runs here: its zygotes start (importing torch) while intake runs
+    # With one worker, grading runs here: its zygotes start and the tests' imports run while intake runs. With
+    # several, the workers warm up their own and this process needs neither.
+    warm = threading.Thread(target=runner.import_test_side, args=(a,), daemon=True)
+    if run.workers <= 1:
         context.zygotes.start(*a.hash_seeds)
-    warm = threading.Thread(target=_import_test_side, args=(a, run.workers), daemon=True)  # and the tests' imports
-    warm.start()
+        warm.start()
     try:
         found = discover.discover(args.paths, limits)
         prepared = prepare_all(found, a, limits)
         _require_protections(context, args.require.split(",") if args.require else [], args.allow_unsafe)
         book = Gradebook(out / "gradebook.sqlite")
-        warm.join()
+        if warm.is_alive():
+            warm.join()
         todo = [p for p in prepared
                 if args.regrade or not book.has(a.name, p.submission_id, p.content_hash, run.suite_hash, run.version)]
         skipped = len(prepared) - len(todo)
@@ -67,15 +70,6 @@ def grade(args) -> int:
          f"{sum(r.status == 'graded' for r in mine)}/{len(mine)} {a.name} submissions fully graded")
     _say(f"wrote {out / 'index.html'}, {out / 'grades.csv'}, {out / 'gradebook.sqlite'}")
     return 0
-
-
-def _import_test_side(a, workers: int) -> None:
-    """What a test session here imports first (torch, where the assignment uses it), so a cold start overlaps it
-    with intake. With several workers the tests run in the workers: nothing to import here."""
-    if workers <= 1 and "torch" in a.preload:
-        import torch
-
-        torch.set_num_threads(1)  # as in the pool's workers: the cells use the other cores
 
 
 def _require_protections(context: runner.Context, required: list[str], allow_unsafe: bool) -> None:

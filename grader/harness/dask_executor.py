@@ -8,7 +8,7 @@ Every worker needs the grader installed and the assignment folder at the same pa
 from __future__ import annotations
 
 from grader.errors import UsageError
-from grader.harness.runner import Context, RunSpec, run_tests
+from grader.harness.runner import RunSpec, run_tests, worker_context
 from grader.intake.prepare import Prepared
 from grader.results.records import SubmissionResult
 
@@ -27,12 +27,7 @@ def grade_one(prep: Prepared, run: RunSpec) -> SubmissionResult:
     key = (run.assignment, run.device, run.public_only, run.hidden)
     context = _CONTEXTS.get(key)
     if context is None:
-        context = _CONTEXTS[key] = Context(run, _slot())
-        context.zygotes.start(*run.assignment.hash_seeds)
-        if "torch" in run.assignment.preload:
-            import torch
-
-            torch.set_num_threads(1)
+        context = _CONTEXTS[key] = worker_context(run, _slot())
     out: list[SubmissionResult] = []
     run_tests([prep], context, out.append)
     return out[0]

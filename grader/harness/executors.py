@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from grader.harness.outcomes import failed_result
 
-from grader.harness.runner import Context, RunSpec, run_tests
+from grader.harness.runner import Context, RunSpec, run_tests, worker_context
 from grader.intake.prepare import Prepared
 from grader.results.records import SubmissionResult
 
@@ -34,12 +34,7 @@ def _init_worker(run: RunSpec, counter) -> None:
     with counter.get_lock():
         slot = counter.value
         counter.value += 1
-    context = _WORKER["context"] = Context(run, slot)
-    context.zygotes.start(*run.assignment.hash_seeds)  # they import what cells need while this worker does
-    if "torch" in run.assignment.preload:
-        import torch
-
-        torch.set_num_threads(1)  # workers share the cores with each other and with their cells: no oversubscription
+    _WORKER["context"] = worker_context(run, slot)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops the workers
     signal.signal(signal.SIGTERM, _stop_worker)
 

@@ -139,12 +139,10 @@ class StudentProxy:
         return value
 
     def _grader_set_global(self, name: str, value) -> None:
-        buffers: list[bytes] = []
-        tree = _wire.encode(value, buffers, _unwrap)
-        self._box.request({"op": "setglobal", "name": name, "value": tree}, buffers, f"setting {name}")
+        self._grader_set_globals({name: value})
 
     def _grader_set_globals(self, values: dict) -> None:
-        """Set several module variables in one round trip (in this order, as one ``setglobal`` each would)."""
+        """Set module variables (the course's d_model, num_heads, d_k), in this order, in one round trip."""
         buffers: list[bytes] = []
         tree = _wire.encode(dict(values), buffers, _unwrap)
         self._box.request({"op": "setglobals", "values": tree}, buffers, f"setting {', '.join(values)}")

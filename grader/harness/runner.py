@@ -193,6 +193,23 @@ class Context:
         self.zygotes.close()
 
 
+def import_test_side(assignment: Assignment) -> None:
+    """What a grading process imports before its first test: torch, single-threaded (its cells use the other
+    cores), where the assignment uses it; nothing for one that preloads none (BPE)."""
+    if "torch" in assignment.preload:
+        import torch
+
+        torch.set_num_threads(1)
+
+
+def worker_context(run: RunSpec, slot: int) -> Context:
+    """A worker's context, warming up: its zygotes start importing what cells need while it imports the test side."""
+    context = Context(run, slot)
+    context.zygotes.start(*run.assignment.hash_seeds)
+    import_test_side(run.assignment)
+    return context
+
+
 _PYTEST_ARGS = ["--noconftest", "--import-mode=importlib", "--capture=no"] + [
     arg for plugin in ("cacheprovider", "terminal", "timeout", "randomly", "xdist", "junitxml", "doctest", "pastebin",
                        "logging", "stepwise", "faulthandler", "unraisableexception", "threadexception")

@@ -31,8 +31,12 @@ def with_imports(spec: CellSpec, source: str) -> CellSpec:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return spec
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
     found = {name.split(".")[0] for name in names} & wanted
     return replace(spec, preload=tuple(m for m in PRELOADABLE if m in found or m in spec.preload)) if found else spec
 

@@ -19,7 +19,8 @@ from grader.sandbox.spec import CellSpec
 
 
 class Zygote:
-    """A warm interpreter with torch imported, forking cells on request."""
+    """A warm interpreter with what ``preload`` names imported (torch, for the attention assignments), forking
+    cells on request."""
 
     def __init__(self, hash_seed: int = 0, preload: tuple[str, ...] = ("torch",)):
         self.hash_seed = hash_seed

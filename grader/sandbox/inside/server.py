@@ -1,7 +1,7 @@
 """The cell's server: the sandboxed child's side of the channel. It runs student code and nothing else.
 
 It receives the extracted student source, executes it in a fresh namespace, then serves calls
-(``call``, ``getattr``, ``setglobal``, ``probe``) until the parent kills it. Replies are plain data
+(``call``, ``getattr``, ``setglobals``, ``probe``) until the parent kills it. Replies are plain data
 (:mod:`grader.sandbox.wire`); live objects such as ``nn.Module`` instances stay here in a handle table.
 This module is imported by the zygote before any fork, so it must import nothing secret, and it
 must not import lazily: after privileges drop, the grader's files are unreadable.
@@ -92,9 +92,6 @@ class _Cell:
             return None
         target = self.ns if header.get("target") is None else self.handles[header["target"]]
         name = header["name"]
-        if op == "setglobal":
-            self.ns[name] = self.arg(_wire.decode(header["value"], buffers, cell_side=True))
-            return None
         if target is self.ns and name not in self.ns:  # the code deleted its own function after it was looked up
             raise NameError(f"name {name!r} is not defined (any more: did your code delete or rebind it?)")
         obj = target[name] if target is self.ns else getattr(target, name)
