@@ -4,7 +4,8 @@ the parent's own work (pytest, comparisons, replays), and what the main process 
 For each assignment it grades a sample submission many times in one worker (one pytest session, cells forked
 from warm zygotes, every sandbox layer on) and splits the wall time per submission into:
   cell start     the harness's wait for a forked cell (a spare is forked ahead while the last one is in use)
-  load           the load request: the cell's readiness, compiling and running the student's definitions
+  load           the wait for the load's reply (compiling and running the student's definitions); the load is sent
+                 ahead, while the previous submission's tests run, so this is what is left of it
   calls          every other request, split into the student's own compute (as the cell times it) and the rest
                  (encoding, the channel, the cell's decoding): the round trips
   parent         the grader's CPU in this process: pytest, the tests' comparisons, BPE replays, the plugin
@@ -46,21 +47,28 @@ class Clock:
         self.wall: dict[str, float] = collections.defaultdict(float)
         self.count: dict[str, int] = collections.defaultdict(int)
         self.student = 0.0
-        self._request, self._cell = cell_module.Cell.request, client.Zygote.cell
+        self._request, self._collect = cell_module.Cell.request, cell_module.Cell.collect
+        self._cell = client.Zygote.cell
 
     def __enter__(self):
         clock = self
 
         def request(cell, header, buffers, timeout, what):
-            op = "load" if header.get("op") == "load" else "calls"
             started, before = time.perf_counter(), cell.student_seconds
             try:
                 return clock._request(cell, header, buffers, timeout, what)
             finally:
-                clock.wall[op] += time.perf_counter() - started
-                clock.count[op] += 1
-                if op == "calls":
-                    clock.student += cell.student_seconds - before
+                clock.wall["calls"] += time.perf_counter() - started
+                clock.count["calls"] += 1
+                clock.student += cell.student_seconds - before
+
+        def collect(cell, pending, timeout):  # a load sent ahead: the wait for its reply
+            started = time.perf_counter()
+            try:
+                return clock._collect(cell, pending, timeout)
+            finally:
+                clock.wall["load"] += time.perf_counter() - started
+                clock.count["load"] += 1
 
         def fork(zygote, spec):
             started = time.perf_counter()
@@ -69,11 +77,12 @@ class Clock:
             finally:
                 clock.wall["cell start"] += time.perf_counter() - started
                 clock.count["cell start"] += 1
-        cell_module.Cell.request, client.Zygote.cell = request, fork
+        cell_module.Cell.request, cell_module.Cell.collect, client.Zygote.cell = request, collect, fork
         return self
 
     def __exit__(self, *exc):
-        cell_module.Cell.request, client.Zygote.cell = self._request, self._cell
+        cell_module.Cell.request, cell_module.Cell.collect = self._request, self._collect
+        client.Zygote.cell = self._cell
 
 
 def profile(name: str, sample: str, n: int) -> list:

@@ -27,14 +27,14 @@ from grader.harness.proxy import StudentProxy
 from grader.results.records import SKIPPED, SubmissionResult, TestResult
 
 COMPARE_CPU_SECONDS = 20.0  # the parent's CPU time for one test's own work; waiting for the cell is free
-_CLIENT = ("grader/sandbox/client.py", "grader/sandbox/wire.py")
+_CLIENT = "/grader/sandbox/"  # the sandbox client (cell, wire, budget, hostlock): never left half-way
 
 
 def _deadline(signum, frame) -> None:
     """SIGPROF: the test's parent-side work ran past its deadline. Deferred while the sandbox client runs."""
     f = frame
     while f is not None:
-        if f.f_code.co_filename.replace("\\", "/").endswith(_CLIENT):
+        if _CLIENT in f.f_code.co_filename.replace("\\", "/"):
             signal.setitimer(signal.ITIMER_PROF, 0.05)
             return
         f = f.f_back
@@ -56,6 +56,7 @@ class GradingPlugin:
         self.started: dict[int, float] = {}
         self.failures: dict[str, tuple] = {}
         self.collect_errors: list[str] = []
+        self.fresh_seeds: set[int] = set()  # hash seeds the tests asked fresh cells of: prefetched from then on
         self.timeout = 10.0  # the running test's limit per call (its `timeout` marker, else the assignment's)
 
     def pytest_configure(self, config):
@@ -107,9 +108,18 @@ class GradingPlugin:
         box = self.boxes.get(_submission)
         if box is None:
             box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission])
+        if _submission not in self.started:
             self.started[_submission] = time.perf_counter()
+            self._prefetch(_submission + 1)
         box.timeout = self.timeout
         return StudentProxy(box)
+
+    def _prefetch(self, index: int) -> None:
+        """The next submission's cells fork and load while this one's tests run (on another core): its first
+        test finds its code loaded. Its duration still starts with its first test."""
+        if index < len(self.prepared) and index not in self.boxes and self.remaining[index] > 0:
+            box = self.boxes[index] = self.context.sandbox_for(self.prepared[index])
+            box.prefetch(tuple(sorted(self.fresh_seeds)))
 
     @pytest.fixture(scope="session")
     def reference(self):
@@ -197,6 +207,7 @@ class GradingPlugin:
         box = self.boxes.pop(index, None)
         tests = tuple(self.tests.pop(index, []))
         if box is not None:
+            self.fresh_seeds |= box.seeds_used
             box.close()
         status, message = outcomes.status(prep.unusable, box.load_error if box is not None else "", tests)
         score, max_score = outcomes.score(tests)

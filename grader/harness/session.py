@@ -1,7 +1,7 @@
 """One submission's sandbox session: its cells, reloads, the timeout budget, tracebacks to notebook cells.
 
 A :class:`StudentSandbox` forks a fresh cell when the last one crashed or timed out, loads the extracted
-source into it, sends requests with the test's deadline, and maps student tracebacks back to
+source into it (ahead of time, while the submission before it is graded, where the plugin asks: ``prefetch``), sends requests with the test's deadline, and maps student tracebacks back to
 "cell 7, line 3" (at most ``SHOWN_FRAMES`` frames, each quoted line shortened: a traceback is never
 larger than a few KiB). After ``MAX_TIMEOUTS`` calls ran out of time, the remaining tests fail at once.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from grader.errors import SubmissionError
+from grader.errors import GraderError, SubmissionError
 from grader.harness.outcomes import StudentError
 from grader.intake.extract import Extraction
 from grader.sandbox.client import Cell, CellDied, StudentException
@@ -59,6 +59,46 @@ class StudentSandbox:
         self.children: list[StudentSandbox] = []
         self.kinds: dict[str, str] = {}  # names probed in the current cell (see :meth:`probe`)
         self.memo: dict = {}  # test helpers' facts about this submission's code (StudentProxy._grader_memo)
+        self.pending = None  # the load request sent to the cell, its reply not read yet (see prefetch)
+        self.spares: dict[int, StudentSandbox] = {}  # fresh cells made ready ahead, by hash seed
+        self.seeds_used: set[int] = set()  # hash seeds tests asked fresh cells of (the next submission's spares)
+
+    def prefetch(self, seeds: tuple[int, ...] = ()) -> None:
+        """Fork this submission's cell and send its code now, without waiting for the reply (:meth:`ensure` reads
+        it): it loads while the submission before it is graded. A fresh cell for each of ``seeds`` (the hash
+        seeds earlier submissions' tests asked :meth:`fresh` for) is made ready the same way. Nothing here
+        fails: whatever goes wrong happens again, and is reported, when a test first uses the cell."""
+        if self.unusable is not None:
+            return
+        if self.cell is None:
+            try:
+                self._start()
+            except (CellDied, GraderError, OSError):
+                pass
+        for seed in seeds:
+            if seed not in self.spares:
+                self.spares[seed] = self._sibling(seed)
+                self.spares[seed].prefetch()
+
+    def fresh(self, hash_seed: int = 0) -> "StudentSandbox":
+        """The same submission in a new cell, forked from the zygote with this string-hash seed."""
+        box = self.spares.pop(hash_seed, None) or self._sibling(hash_seed)
+        self.children.append(box)
+        self.seeds_used.add(hash_seed)
+        return box
+
+    def _sibling(self, hash_seed: int) -> "StudentSandbox":
+        box = StudentSandbox(self.extraction, self.unusable, self.zygotes, self.spec, self.timeout)
+        box.hash_seed = hash_seed
+        return box
+
+    def _start(self) -> None:
+        """A new cell, its load request sent; the test that needs the cell reads the reply."""
+        self.kinds, self.pending = {}, None
+        self.cell = self.zygotes(self.hash_seed).cell(self.spec)
+        self.protections = self.cell.protections
+        load = {"op": "load", "source": self.extraction.source, "probe": list(self.extraction.symbols)}
+        self.pending = self.cell.submit(load, [], self.timeout, "loading your code")
 
     def ensure(self) -> Cell:
         if self.unusable is not None:
@@ -66,20 +106,22 @@ class StudentSandbox:
         if self.timeouts >= MAX_TIMEOUTS:
             raise StudentError(f"Not run: your code already ran out of time {self.timeouts} times, so the remaining "
                                "tests were not started (look for an infinite loop or a call that waits).")
-        if self.cell is None or not self.cell.alive:
-            self.kinds = {}
-            self.cell = self.zygotes(self.hash_seed).cell(self.spec)
-            self.protections = self.cell.protections
-            try:
-                self.cell.request({"op": "load", "source": self.extraction.source}, [], self.timeout,
-                                  "loading your code")
-            except StudentException as exc:
-                self.cell.kill()
-                self.load_error = ("Your code failed while it was being loaded (definitions, imports and "
-                                   "constants run at load time):\n" + self.explain(exc))
-                raise StudentError(self.load_error) from None
-            except CellDied as exc:
-                raise self._died(exc) from None
+        try:
+            if self.cell is None or not self.cell.alive:
+                self._start()
+            if self.pending is not None:
+                pending, self.pending = self.pending, None
+                kinds = self.cell.collect(pending, self.timeout)
+                if type(kinds) is dict:  # the cell is not trusted: only what a probe could have said is kept
+                    self.kinds = {name: kind for name, kind in kinds.items()
+                                  if name in self.extraction.symbols and kind in ("function", "class")}
+        except StudentException as exc:
+            self.cell.kill()
+            self.load_error = ("Your code failed while it was being loaded (definitions, imports and "
+                               "constants run at load time):\n" + self.explain(exc))
+            raise StudentError(self.load_error) from None
+        except CellDied as exc:
+            raise self._died(exc) from None
         return self.cell
 
     def probe(self, name: str) -> str:
@@ -116,8 +158,9 @@ class StudentSandbox:
         return self.cell.take_output() if self.cell is not None else ""
 
     def close(self) -> None:
-        for child in self.children:
+        for child in self.children + list(self.spares.values()):
             child.close()
+        self.spares.clear()
         if self.cell is not None:
             self.cell.kill()
             self.cell = None

@@ -62,12 +62,13 @@ class CpuClock:
 
 class Budget:
     """``seconds`` of the cell's CPU time, within ``seconds * GUARD_FACTOR + 1`` of wall-clock time.
-    Without a clock (starting a cell) it is a plain wall-clock deadline of ``seconds``."""
+    Without a clock (starting a cell) it is a plain wall-clock deadline of ``seconds``. ``cpu0``: the clock's
+    reading when the request was sent, for a reply collected later (the cell's CPU time since then counts)."""
 
-    def __init__(self, seconds: float, clock: CpuClock | None = None):
+    def __init__(self, seconds: float, clock: CpuClock | None = None, cpu0: float | None = None):
         self.seconds, self.clock = seconds, clock
         self.start = time.monotonic()
-        self.cpu0 = clock() if clock else 0.0
+        self.cpu0 = cpu0 if cpu0 is not None else clock() if clock else 0.0
         self.guard = self.start + (seconds * GUARD_FACTOR + 1 if clock else seconds)
         self.why = ""
 

@@ -12,6 +12,7 @@ import secrets
 import selectors
 import signal
 import socket
+from dataclasses import dataclass
 
 from grader.sandbox import hostlock
 from grader.sandbox import wire as _wire
@@ -49,6 +50,16 @@ class StudentException(Exception):
 
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A request sent and not yet answered: the id its reply must echo, and its budget from the sending."""
+
+    request_id: int
+    op: str | None
+    what: str
+    budget: Budget
+
+
 class Cell:
     """One sandboxed child serving calls; every method that talks to it may raise CellDied."""
 
@@ -60,6 +71,8 @@ class Cell:
         self.output = bytearray()
         self.output_total = 0
         self.flooded = False
+        self.outstanding = False  # a request sent (submit) whose reply is not read yet
+        self.sel: selectors.BaseSelector | None = None
         self.sock.setblocking(False)
         os.set_blocking(out_fd, False)
         header, _ = self._recv(Budget(start_timeout), "starting the sandbox")
@@ -71,20 +84,41 @@ class Cell:
     # -- public calls
     def request(self, header: dict, buffers: list[bytes], timeout: float, what: str):
         """Send one request, wait for its reply; returns the decoded value or raises."""
+        with hostlock.calling():
+            pending = self.submit(header, buffers, timeout, what)
+            reply, replies = self._recv(pending.budget, what)
+        return self._value(pending, reply, replies)
+
+    def submit(self, header: dict, buffers: list[bytes], timeout: float, what: str) -> "Pending":
+        """Send a request without waiting for its reply (:meth:`collect` reads it); one may be outstanding.
+        A request sent ahead (a submission's code, loaded while the previous submission is graded) runs outside
+        :func:`hostlock.calling`: only the wait for its reply is inside."""
         if not self.alive:
             raise CellDied("the sandbox was already stopped")
-        deadline = Budget(timeout, self.cpu_clock)
-        request_id = secrets.randbits(52)
+        if self.outstanding:
+            raise RuntimeError("a request to this cell is still unanswered")  # a harness bug, never a student's
+        pending = Pending(secrets.randbits(52), header.get("op"), what, Budget(timeout, self.cpu_clock))
+        self._send(_wire.pack(dict(header, id=pending.request_id), buffers), pending.budget, what)
+        self.outstanding = True
+        return pending
+
+    def collect(self, pending: "Pending", timeout: float):
+        """The reply to a request sent with :meth:`submit`: its budget counts the cell's CPU time from the
+        sending, and wall-clock time from now (the parent was busy elsewhere meanwhile, not waiting)."""
         with hostlock.calling():
-            self._send(_wire.pack(dict(header, id=request_id), buffers), deadline, what)
-            reply, replies = self._recv(deadline, what)
-        if reply.get("re") != request_id or type(reply.get("re")) is not int:
+            reply, replies = self._recv(Budget(timeout, self.cpu_clock, pending.budget.cpu0), pending.what)
+        return self._value(pending, reply, replies)
+
+    def _value(self, pending: "Pending", reply: dict, replies: list):
+        self.outstanding = False
+        what = pending.what
+        if reply.get("re") != pending.request_id or type(reply.get("re")) is not int:
             self._died(what, "sent a reply that does not answer the request (something wrote to the grader's "
                              "channel: an unsolicited, stale or forged frame)")
         if type(reply.get("t")) is float and 0 <= reply["t"] < 1e6:
             self.student_seconds += reply["t"]
         if reply.get("ok") is True:
-            if reply.get("callable") is True and header.get("op") == "getattr":
+            if reply.get("callable") is True and pending.op == "getattr":
                 return CALLABLE
             try:
                 return _wire.decode(reply.get("value"), replies, max_items=MAX_ITEMS)
@@ -128,6 +162,9 @@ class Cell:
                     os.kill(target, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            if self.sel is not None:
+                self.sel.close()
+                self.sel = None
             self.sock.close()
             self.cpu_clock.close()
             try:
@@ -147,27 +184,33 @@ class Cell:
             self._died(what, "stopped while receiving its input")
         if not view:
             return
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.sock, selectors.EVENT_WRITE)
-            sel.register(self.out_fd, selectors.EVENT_READ)
-            while view:
-                self._wait(sel, deadline, what)
-                try:
-                    view = view[self.sock.send(view):]
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    self._died(what, "stopped while receiving its input")
+        sel = self._selector(selectors.EVENT_WRITE)
+        while view:
+            self._wait(sel, deadline, what)
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                self._died(what, "stopped while receiving its input")
 
     def _recv(self, deadline: Budget, what: str):
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.sock, selectors.EVENT_READ)
-            sel.register(self.out_fd, selectors.EVENT_READ)
-            try:
-                return _wire.read_frame(lambda n: self._read(sel, n, deadline, what), MAX_REPLY_BYTES,
-                                        MAX_HEADER_BYTES)
-            except _wire.ProtocolError as exc:
-                self._died(what, f"sent a malformed reply ({exc})")
+        sel = self._selector(selectors.EVENT_READ)
+        try:
+            return _wire.read_frame(lambda n: self._read(sel, n, deadline, what), MAX_REPLY_BYTES, MAX_HEADER_BYTES)
+        except _wire.ProtocolError as exc:
+            self._died(what, f"sent a malformed reply ({exc})")
+
+    def _selector(self, events: int) -> selectors.BaseSelector:
+        """The cell's one selector (made once: a selector per request was four system calls), watching the
+        channel for ``events`` and the output pipe for reading."""
+        if self.sel is None:
+            self.sel = selectors.DefaultSelector()
+            self.sel.register(self.sock, events)
+            self.sel.register(self.out_fd, selectors.EVENT_READ)
+        elif self.sel.get_key(self.sock).events != events:
+            self.sel.modify(self.sock, events)
+        return self.sel
 
     def _read(self, sel, n: int, deadline: Budget, what: str) -> bytes:
         """``n`` bytes of the reply: read at once what is already there (a frame's body follows its length),

@@ -6,6 +6,7 @@ cell's CPU time with wall-clock as the outer guard, strict replies, capped outpu
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
 import socket
@@ -16,6 +17,8 @@ import weakref
 from grader.errors import GraderError
 from grader.sandbox.cell import CALLABLE, Cell, CellDied, StudentException  # noqa: F401 - the parent's one door
 from grader.sandbox.spec import CellSpec
+
+SPARES = 2  # cells a zygote keeps forked ahead
 
 
 class Zygote:
@@ -35,7 +38,7 @@ class Zygote:
         self.reader = parent.makefile("rb")
         self.ready = False
         self.cells: weakref.WeakSet = weakref.WeakSet()  # live cells, killed when the zygote closes
-        self.spare: tuple | None = None  # a cell requested ahead of time: (spec, channel, output pipe)
+        self.spares: collections.deque = collections.deque()  # cells requested ahead: (spec, channel, output pipe)
 
     def wait_ready(self) -> None:
         """Starting is asynchronous (so several zygotes import torch at once); the first cell waits."""
@@ -45,15 +48,16 @@ class Zygote:
             self.ready = True
 
     def cell(self, spec: CellSpec) -> "Cell":
-        """A ready cell: the spare forked ahead of time when it was made for the same spec."""
+        """A ready cell: a spare forked ahead of time when it was made for the same spec. ``SPARES`` are kept
+        forked ahead: a submission's cell and the next one's (loaded ahead, see ``StudentSandbox.prefetch``) are
+        taken one after the other."""
         self.wait_ready()
-        spare, self.spare = self.spare, None
-        if spare is None or spare[0] != spec:
-            if spare is not None:
-                self._finish(spare).kill()
-            spare = self._request(spec)
-        cell = self._finish(spare)
-        self.spare = self._request(spec)  # the next cell forks while this one is in use
+        while self.spares and self.spares[0][0] != spec:  # made for another spec: never used
+            self._finish(self.spares.popleft()).kill()
+        pending = self.spares.popleft() if self.spares else self._request(spec)
+        cell = self._finish(pending)
+        while len(self.spares) < SPARES:  # the next cells fork while this one is in use
+            self.spares.append(self._request(spec))
         return cell
 
     def _request(self, spec: CellSpec) -> tuple:
@@ -78,12 +82,11 @@ class Zygote:
         return cell
 
     def close(self) -> None:
-        if self.spare is not None:
+        while self.spares:
             try:
-                self._finish(self.spare).kill()
+                self._finish(self.spares.popleft()).kill()
             except (GraderError, CellDied, OSError, ValueError):
                 pass
-            self.spare = None
         for cell in list(self.cells):
             cell.kill()
         self.reader.close()  # the makefile holds the socket open too: both, so the zygote sees EOF

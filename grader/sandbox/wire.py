@@ -28,6 +28,7 @@ WORDS_MIN = 512  # lists of at least this many str cross as one buffer (a corpus
 MAX_DIMS, MAX_DIM = 16, (1 << 31) - 1  # a tensor's rank and each of its sizes
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _STR = {str}
+SCALARS = {str, int, float, bool, type(None)}  # a list of only these holds no handle and nothing foreign
 _ANSWERING = {"id": None}  # the cell's end only: the id of the request being answered (one channel per cell)
 DTYPES = (
     "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
@@ -112,11 +113,10 @@ def map_handles(value, fn):
     if type(value) is Handle:
         return fn(value)
     if type(value) is list:
-        return [map_handles(v, fn) for v in value]
-    if type(value) is tuple:
-        return tuple(map_handles(v, fn) for v in value)
-    if type(value) is dict:
-        return {k: map_handles(v, fn) for k, v in value.items()}
+        return value if set(map(type, value)) <= SCALARS else [map_handles(v, fn) for v in value]  # type check in C
+    if type(value) in (tuple, dict):
+        return tuple(map_handles(v, fn) for v in value) if type(value) is tuple else \
+            {k: map_handles(v, fn) for k, v in value.items()}
     return value
 
 

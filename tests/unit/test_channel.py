@@ -76,7 +76,7 @@ def fake_cell(data: bytes, monkeypatch) -> client.Cell:
     b.close()
     cell.pid, cell.sock, cell.out_fd, cell.alive = 2 ** 22 + 12345, a, r, True  # a pid that does not exist
     cell.output, cell.output_total, cell.flooded, cell.student_seconds = bytearray(), 0, False, 0.0
-    cell.cpu_clock = CpuClock(cell.pid, None)
+    cell.cpu_clock, cell.sel, cell.outstanding = CpuClock(cell.pid, None), None, False
     return cell
 
 
@@ -156,6 +156,27 @@ def test_the_parent_side_work_of_a_test_has_a_deadline(monkeypatch):
             pass
     hook.close()  # disarmed
     assert outcomes.verdict(outcomes.ComparisonTimeout("x"), "call", "").outcome == FAILED
+
+
+@pytest.mark.parametrize("module", ["cell", "client", "wire", "budget"])
+def test_the_deadline_waits_while_the_sandbox_client_is_on_the_stack(monkeypatch, module):
+    """SIGPROF inside the client would leave the channel half-read: it is re-armed for later instead. The cell's
+    code moved from client.py to cell.py, and the deferral did not follow it (a test past its deadline while
+    reading a reply got ComparisonTimeout mid-frame)."""
+    import importlib
+    import signal
+    from types import SimpleNamespace
+
+    from grader.harness import plugin
+
+    armed = []
+    monkeypatch.setattr(plugin.signal, "setitimer", lambda which, seconds: armed.append(seconds))
+    inner = SimpleNamespace(f_code=SimpleNamespace(co_filename=importlib.import_module(f"grader.sandbox.{module}")
+                                                   .__file__), f_back=None)
+    plugin._deadline(signal.SIGPROF, SimpleNamespace(f_code=SimpleNamespace(co_filename=__file__), f_back=inner))
+    assert armed == [0.05]
+    with pytest.raises(outcomes.ComparisonTimeout):  # the test's own comparison, no client below it: it stops
+        plugin._deadline(signal.SIGPROF, SimpleNamespace(f_code=SimpleNamespace(co_filename=__file__), f_back=None))
 
 
 def test_the_cpu_clock_reads_one_open_file_and_keeps_its_last_reading_once_closed():

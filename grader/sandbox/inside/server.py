@@ -1,6 +1,7 @@
 """The cell's server: the sandboxed child's side of the channel. It runs student code and nothing else.
 
-It receives the extracted student source, executes it in a fresh namespace, then serves calls
+It receives the extracted student source, executes it in a fresh namespace (replying with what the names the
+tests will look up are: function, class, value or missing), then serves calls
 (``call``, ``getattr``, ``setglobals``, ``probe``) until the parent kills it. Replies are plain data
 (:mod:`grader.sandbox.wire`); live objects such as ``nn.Module`` instances stay here in a handle table.
 This module is imported by the zygote before any fork, so it must import nothing secret, and it
@@ -76,16 +77,19 @@ class _Cell:
         return value
 
     # -- operations
+    def kind(self, name: str) -> str:
+        obj = self.ns.get(name, _MISSING)
+        return "missing" if obj is _MISSING else ("class" if isinstance(obj, type) else
+                                                  "function" if callable(obj) else "value")
+
     def handle(self, header: dict, buffers: list[bytes]):
         op = header["op"]
         if op == "load":
             self.ns = {"__name__": "student", "__builtins__": builtins}
             exec(compile(header["source"], STUDENT_FILE, "exec", dont_inherit=True), self.ns)  # its own __future__ flags, not ours
-            return None
+            return {name: self.kind(name) for name in header.get("probe", ())}  # the names tests will look up
         if op == "probe":
-            obj = self.ns.get(header["name"], _MISSING)
-            return "missing" if obj is _MISSING else ("class" if isinstance(obj, type) else
-                                                      "function" if callable(obj) else "value")
+            return self.kind(header["name"])
         if op == "setglobals":  # several module variables in one round trip (the course's d_model, num_heads, d_k)
             for name, value in _wire.decode(header["values"], buffers, cell_side=True).items():
                 self.ns[name] = self.arg(value)
