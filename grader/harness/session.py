@@ -83,6 +83,7 @@ class StudentSandbox:
     def fresh(self, hash_seed: int = 0) -> "StudentSandbox":
         """The same submission in a new cell, forked from the zygote with this string-hash seed."""
         box = self.spares.pop(hash_seed, None) or self._sibling(hash_seed)
+        box.timeout = self.timeout  # the asking test's limit (its `timeout` marker), not the one at prefetch
         self.children.append(box)
         self.seeds_used.add(hash_seed)
         return box
