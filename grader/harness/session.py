@@ -13,7 +13,7 @@ from dataclasses import replace
 from grader.errors import GraderError, SubmissionError
 from grader.harness.outcomes import StudentError
 from grader.intake.extract import Extraction
-from grader.sandbox.client import Cell, CellDied, StudentException
+from grader.sandbox.client import Cell, CellDied, Overdue, StudentException
 from grader.sandbox.spec import PRELOADABLE, CellSpec
 
 MAX_TIMEOUTS = 3  # after this many calls ran out of time, a submission's remaining tests fail at once
@@ -108,11 +108,17 @@ class StudentSandbox:
             raise StudentError(f"Not run: your code already ran out of time {self.timeouts} times, so the remaining "
                                "tests were not started (look for an infinite loop or a call that waits).")
         try:
+            ahead = self.pending is not None and self.cell is not None and self.cell.alive  # sent by prefetch
             if self.cell is None or not self.cell.alive:
                 self._start()
             if self.pending is not None:
                 pending, self.pending = self.pending, None
-                kinds = self.cell.collect(pending, self.timeout)
+                try:
+                    kinds = self.cell.collect(pending, self.timeout, ahead)
+                except Overdue:  # loaded ahead, maybe in time, maybe not: loaded again now, exactly as alone
+                    self._start()
+                    pending, self.pending = self.pending, None
+                    kinds = self.cell.collect(pending, self.timeout)
                 if type(kinds) is dict:  # the cell is not trusted: only what a probe could have said is kept
                     self.kinds = {name: kind for name, kind in kinds.items()
                                   if name in self.extraction.symbols and kind in ("function", "class")}

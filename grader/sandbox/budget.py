@@ -63,11 +63,13 @@ class CpuClock:
 class Budget:
     """``seconds`` of the cell's CPU time, within ``seconds * GUARD_FACTOR + 1`` of wall-clock time.
     Without a clock (starting a cell) it is a plain wall-clock deadline of ``seconds``. ``cpu0``: the clock's
-    reading when the request was sent, for a reply collected later (the cell's CPU time since then counts)."""
+    reading when the request was sent, for a reply collected later (the cell's CPU time since then counts);
+    ``start``: when the wall-clock time started (a request sent ahead, see ``Cell.collect``), else now."""
 
-    def __init__(self, seconds: float, clock: CpuClock | None = None, cpu0: float | None = None):
+    def __init__(self, seconds: float, clock: CpuClock | None = None, cpu0: float | None = None,
+                 start: float | None = None):
         self.seconds, self.clock = seconds, clock
-        self.start = time.monotonic()
+        self.start = time.monotonic() if start is None else start
         self.cpu0 = cpu0 if cpu0 is not None else clock() if clock else 0.0
         self.guard = self.start + (seconds * GUARD_FACTOR + 1 if clock else seconds)
         self.why = ""
@@ -75,15 +77,15 @@ class Budget:
     def left(self) -> float | None:
         """Seconds to wait before looking again; None once the budget is spent (``why`` says which)."""
         now = time.monotonic()
+        used = self.clock() - self.cpu0 if self.clock is not None else 0.0
+        if self.clock is not None and used >= self.seconds:  # its own CPU ran out: never starved, whatever the wall
+            self.why = "cpu"
+            return None
         if now >= self.guard:
             self.why = "wall"
             return None
         if self.clock is None:
             return self.guard - now
-        used = self.clock() - self.cpu0
-        if used >= self.seconds:
-            self.why = "cpu"
-            return None
         return min(self.guard - now, max((self.seconds - used) / 2, 0.005))  # it may run on two cores
 
     def starved(self) -> bool:

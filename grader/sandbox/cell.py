@@ -50,6 +50,10 @@ class StudentException(Exception):
 
 
 
+class Overdue(Exception):
+    """A request sent ahead was answered, or not yet, only after its budget had run out (see ``Cell.collect``)."""
+
+
 @dataclass(frozen=True)
 class Pending:
     """A request sent and not yet answered: the id its reply must echo, and its budget from the sending."""
@@ -102,11 +106,24 @@ class Cell:
         self.outstanding = True
         return pending
 
-    def collect(self, pending: "Pending", timeout: float):
+    def collect(self, pending: "Pending", timeout: float, ahead: bool = False):
         """The reply to a request sent with :meth:`submit`: its budget counts the cell's CPU time from the
-        sending, and wall-clock time from now (the parent was busy elsewhere meanwhile, not waiting)."""
+        sending, and wall-clock time from now. ``ahead`` (sent long before, while the parent was busy elsewhere:
+        a load made ready during the previous submission's tests): both count from the sending, and where the
+        reply may have come only after they ran out (read past them, or the wall guard passed: a load that
+        sleeps, or one slowed by the neighbour's cell) the cell is killed and :class:`Overdue` raised, to send
+        it again and wait, as alone. Its CPU time running out before any reply is its own timeout."""
+        budget = Budget(timeout, self.cpu_clock, pending.budget.cpu0, pending.budget.start if ahead else None)
         with hostlock.calling():
-            reply, replies = self._recv(Budget(timeout, self.cpu_clock, pending.budget.cpu0), pending.what)
+            try:
+                reply, replies = self._recv(budget, pending.what)
+            except CellDied as exc:
+                if ahead and exc.timed_out and budget.why == "wall":
+                    raise Overdue(pending.what) from None
+                raise
+            if ahead and budget.left() is None:
+                self.kill()
+                raise Overdue(pending.what)
         return self._value(pending, reply, replies)
 
     def _value(self, pending: "Pending", reply: dict, replies: list):

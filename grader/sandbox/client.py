@@ -15,7 +15,7 @@ import sys
 import weakref
 
 from grader.errors import GraderError
-from grader.sandbox.cell import CALLABLE, Cell, CellDied, StudentException  # noqa: F401 - the parent's one door
+from grader.sandbox.cell import CALLABLE, Cell, CellDied, Overdue, StudentException  # noqa: F401 - the parent's one door
 from grader.sandbox.spec import CellSpec
 
 SPARES = 2  # cells a zygote keeps forked ahead
