@@ -79,8 +79,8 @@ def bench_submissions(name: str, paths: list[Path], repeat: int) -> None:
 
     real_sandbox_for = ctx.sandbox_for
 
-    def sandbox_for(prep):
-        box = real_sandbox_for(prep)
+    def sandbox_for(prep, turn=0):
+        box = real_sandbox_for(prep, turn)
         real_close = box.close
 
         def close():

@@ -107,7 +107,7 @@ class GradingPlugin:
     def student(self, _submission):
         box = self.boxes.get(_submission)
         if box is None:
-            box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission])
+            box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission], _submission)
         if _submission not in self.started:
             self.started[_submission] = time.perf_counter()
             self._prefetch(_submission + 1)
@@ -118,7 +118,7 @@ class GradingPlugin:
         """The next submission's cells fork and load while this one's tests run (on another core): its first
         test finds its code loaded. Its duration still starts with its first test."""
         if index < len(self.prepared) and index not in self.boxes and self.remaining[index] > 0:
-            box = self.boxes[index] = self.context.sandbox_for(self.prepared[index])
+            box = self.boxes[index] = self.context.sandbox_for(self.prepared[index], index)  # not the uid of index-1
             box.prefetch(tuple(sorted(self.fresh_seeds)))
 
     @pytest.fixture(scope="session")

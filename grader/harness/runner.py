@@ -159,9 +159,16 @@ class Context:
         """The uid is this process's, claimed host-wide (:func:`hostlock.claim_uid`): never a neighbour's."""
         return self.run.cell_spec(hostlock.claim_uid() if os.geteuid() == 0 else UID_BASE)
 
-    def sandbox_for(self, prep: Prepared) -> StudentSandbox:
+    @functools.cached_property
+    def spec_beside(self) -> CellSpec:
+        """For every other submission of a list: one loads ahead while the one before it runs, never as its uid."""
+        return self.run.cell_spec(hostlock.claim_uid(nth=1)) if os.geteuid() == 0 else self.spec
+
+    def sandbox_for(self, prep: Prepared, turn: int = 0) -> StudentSandbox:
+        """``turn``: the submission's place in its list (odd ones get :attr:`spec_beside`)."""
         self.zygotes.start(*self.assignment.hash_seeds)
-        return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.spec, self.assignment.call_timeout)
+        return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.spec_beside if turn % 2 else self.spec,
+                              self.assignment.call_timeout)
 
     def probe_protections(self) -> tuple[str, ...]:
         """The protections a cell of this context gets here (one cell is started and killed)."""

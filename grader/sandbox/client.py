@@ -39,6 +39,7 @@ class Zygote:
         self.ready = False
         self.cells: weakref.WeakSet = weakref.WeakSet()  # live cells, killed when the zygote closes
         self.spares: collections.deque = collections.deque()  # cells requested ahead: (spec, channel, output pipe)
+        self.waiting: list = []  # (spec, Cell): spares started, kept for their spec (the specs of two uids alternate)
 
     def wait_ready(self) -> None:
         """Starting is asynchronous (so several zygotes import torch at once); the first cell waits."""
@@ -52,10 +53,19 @@ class Zygote:
         forked ahead: a submission's cell and the next one's (loaded ahead, see ``StudentSandbox.prefetch``) are
         taken one after the other."""
         self.wait_ready()
-        while self.spares and self.spares[0][0] != spec:  # made for another spec: never used
-            self._finish(self.spares.popleft()).kill()
-        pending = self.spares.popleft() if self.spares else self._request(spec)
-        cell = self._finish(pending)
+        cell = next((c for s, c in self.waiting if s == spec), None)  # started for this spec, waiting
+        while cell is None and self.spares:  # the zygote answers in order: each started one is kept for its spec
+            pending = self.spares.popleft()
+            started = self._finish(pending)
+            if pending[0] == spec:
+                cell = started
+            else:
+                self.waiting.append((pending[0], started))
+        if cell is None:
+            cell = self._finish(self._request(spec))
+        self.waiting = [(s, c) for s, c in self.waiting if c is not cell]
+        while len(self.waiting) > SPARES:  # made for a spec no longer asked for
+            self.waiting.pop(0)[1].kill()
         while len(self.spares) < SPARES:  # the next cells fork while this one is in use
             self.spares.append(self._request(spec))
         return cell
@@ -87,6 +97,9 @@ class Zygote:
                 self._finish(self.spares.popleft()).kill()
             except (GraderError, CellDied, OSError, ValueError):
                 pass
+        for _, cell in self.waiting:  # before the list lets go of them (self.cells holds them weakly)
+            cell.kill()
+        self.waiting.clear()
         for cell in list(self.cells):
             cell.kill()
         self.reader.close()  # the makefile holds the socket open too: both, so the zygote sees EOF

@@ -16,7 +16,7 @@ import tempfile
 
 LOCK_DIR = os.environ.get("GRADER_LOCK_DIR", "/run/lock/grader")
 UID_BASE, UID_COUNT = 61000, 1000
-_HELD: dict = {}  # pid -> (uid, fd): flock is per open file, and a forked child must claim its own
+_HELD: dict = {}  # pid -> [(uid, fd)]: flock is per open file, and a forked child must claim its own
 _CALLS: dict = {}  # pid -> (main fd, turnstile fd)
 _ALONE: dict = {"depth": 0}
 
@@ -32,21 +32,26 @@ def _dir() -> str:
     raise OSError("no writable folder for the grader's host locks")
 
 
-def claim_uid(base: int = UID_BASE, count: int = UID_COUNT) -> int:
-    """This process's sandbox uid: the first in ``base .. base+count`` that no other live process holds."""
-    held = _HELD.get(os.getpid())
-    if held is not None:
-        return held[0]
-    folder = _dir()
+def claim_uid(base: int = UID_BASE, count: int = UID_COUNT, nth: int = 0) -> int:
+    """This process's sandbox uid: the first in ``base .. base+count`` that no other live process holds.
+    ``nth`` > 0: its further uids (a submission loaded ahead runs beside the previous one: never the same uid,
+    since per-user limits such as RLIMIT_NPROC count every process of a uid, whatever its namespaces)."""
+    held = _HELD.setdefault(os.getpid(), [])
+    folder = _dir() if len(held) <= nth else ""
     for uid in range(base, base + count):
+        if len(held) > nth:
+            return held[nth][0]
+        if any(uid == h[0] for h in held):
+            continue
         fd = os.open(os.path.join(folder, f"uid-{uid}.lock"), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
             continue
-        _HELD[os.getpid()] = (uid, fd)
-        return uid
+        held.append((uid, fd))
+    if len(held) > nth:
+        return held[nth][0]
     raise OSError(f"all {count} sandbox uids from {base} are held by running graders")
 
 
