@@ -32,6 +32,7 @@ class RerunStarved:
             self.grading.failures.pop(item.nodeid, None)  # the first run does not count
             item.stash[plugin._DURATION] = []
             item._initrequest()
+            self.grading.hold_back(plugin._index(item))  # nothing of this worker's loads ahead beside the rerun
             with hostlock.alone():
                 box.rerunning = True
                 try:

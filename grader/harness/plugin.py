@@ -121,6 +121,15 @@ class GradingPlugin:
             box = self.boxes[index] = self.context.sandbox_for(self.prepared[index], index)  # not the uid of index-1
             box.prefetch(tuple(sorted(self.fresh_seeds)))
 
+    def hold_back(self, index: int) -> None:
+        """Before submission ``index``'s test reruns alone (:mod:`grader.harness.fairness`): what this worker sent
+        ahead stops (the next submission's cell, fresh cells made ready), so none of its code runs beside the
+        rerun; each is forked and loaded again when a test first uses it."""
+        for other in [i for i in self.boxes if i != index and i not in self.started]:
+            self.boxes.pop(other).close()
+        if index in self.boxes:
+            self.boxes[index].drop_spares()
+
     @pytest.fixture(scope="session")
     def reference(self):
         return self.context.reference()

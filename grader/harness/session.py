@@ -88,6 +88,11 @@ class StudentSandbox:
         self.seeds_used.add(hash_seed)
         return box
 
+    def drop_spares(self) -> None:
+        for spare in self.spares.values():
+            spare.close()
+        self.spares.clear()
+
     def _sibling(self, hash_seed: int) -> "StudentSandbox":
         box = StudentSandbox(self.extraction, self.unusable, self.zygotes, self.spec, self.timeout)
         box.hash_seed = hash_seed
@@ -165,9 +170,9 @@ class StudentSandbox:
         return self.cell.take_output() if self.cell is not None else ""
 
     def close(self) -> None:
-        for child in self.children + list(self.spares.values()):
+        for child in self.children:
             child.close()
-        self.spares.clear()
+        self.drop_spares()
         if self.cell is not None:
             self.cell.kill()
             self.cell = None

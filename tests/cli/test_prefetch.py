@@ -88,3 +88,46 @@ def test_loading_ahead_grades_as_loading_alone(tmp_path, monkeypatch):
     # from the second good submission on, the seed-1 cell a test asks for was forked and loaded ahead
     assert spares_used[0] is False and spares_used[-2:] == [True, True], spares_used
 
+
+
+RERUN_TESTS = '''
+def test_f(student):
+    assert student.f() == 1
+'''
+
+
+def test_nothing_loaded_ahead_runs_beside_a_test_rerun_alone(tmp_path, monkeypatch):
+    """A test starved by an overloaded host reruns holding the host-wide lock alone; this worker's loads sent ahead
+    (the next submission's spinning load here) are stopped first, and that submission is graded as alone."""
+    from grader.harness.plugin import GradingPlugin
+    from grader.sandbox import hostlock
+
+    folder = tmp_path / "assignments" / "toy_rerun"
+    (folder / "tests").mkdir(parents=True)
+    (folder / "assignment.toml").write_text('symbols = ["f"]\ncall_timeout = 0.5\npreload = []\n')
+    (folder / "tests" / "test_toy_rerun.py").write_text(RERUN_TESTS)
+    a = assignment.load("toy_rerun", tmp_path)
+    (tmp_path / "a_naps.py").write_text("import time\n\n\ndef f():\n    time.sleep(3)\n    return 1\n")
+    (tmp_path / "b_spins.py").write_text(SUBS["d_spins"])
+    preps = [prepare(tmp_path / name, a) for name in ("a_naps.py", "b_spins.py")]
+    alone = _summary(_grade(preps[1:], a)[0])
+
+    plugins, beside = [], []
+    start, real_alone = GradingPlugin.start, hostlock.alone
+
+    def recording_start(plugin, *args):
+        plugins.append(plugin)
+        return start(plugin, *args)
+
+    def checking_alone():
+        beside.extend(i for i, box in plugins[-1].boxes.items() if i != 0 and box.cell is not None and box.cell.alive)
+        beside.extend(seed for seed in plugins[-1].boxes[0].spares)
+        return real_alone()
+
+    monkeypatch.setattr(GradingPlugin, "start", recording_start)
+    monkeypatch.setattr(hostlock, "overloaded", lambda: True)  # the nap's timeout counts as starved: a rerun
+    monkeypatch.setattr(hostlock, "alone", checking_alone)
+    naps, spins = _grade(preps, a)
+    assert naps.tests[0].outcome == "failed" and "did not finish in time" in naps.tests[0].message
+    assert plugins and not beside  # the rerun ran with nothing of this worker loading beside it
+    assert _summary(spins) == alone and spins.score == 0
