@@ -40,6 +40,7 @@ class Zygote:
         self.cells: weakref.WeakSet = weakref.WeakSet()  # live cells, killed when the zygote closes
         self.spares: collections.deque = collections.deque()  # cells requested ahead: (spec, channel, output pipe)
         self.waiting: list = []  # (spec, Cell): spares started, kept for their spec (the specs of two uids alternate)
+        self.asked: list = []  # the specs asked for last, newest first
 
     def wait_ready(self) -> None:
         """Starting is asynchronous (so several zygotes import torch at once); the first cell waits."""
@@ -49,26 +50,32 @@ class Zygote:
             self.ready = True
 
     def cell(self, spec: CellSpec) -> "Cell":
-        """A ready cell: a spare forked ahead of time when it was made for the same spec. ``SPARES`` are kept
-        forked ahead: a submission's cell and the next one's (loaded ahead, see ``StudentSandbox.prefetch``) are
-        taken one after the other."""
+        """A ready cell: one forked ahead of time for the same spec where there is one. Cells fork ahead for the
+        specs asked last (two uids alternate, see ``Context.spec_beside``): ``SPARES`` in all, at least one each,
+        so a submission's cell and the next one's (loaded ahead, see ``StudentSandbox.prefetch``) are both ready."""
         self.wait_ready()
-        cell = next((c for s, c in self.waiting if s == spec), None)  # started for this spec, waiting
-        while cell is None and self.spares:  # the zygote answers in order: each started one is kept for its spec
+        cell = self._take(spec)
+        self.asked = [spec] + [s for s in self.asked if s != spec][:SPARES - 1]  # newest first
+        for old in [c for s, c in self.waiting if s not in self.asked]:  # made for a spec no longer asked for
+            old.kill()
+        self.waiting = [(s, c) for s, c in self.waiting if s in self.asked]
+        want = max(1, SPARES // len(self.asked))
+        for s in self.asked:
+            ahead = sum(p[0] == s for p in self.spares) + sum(w == s for w, _ in self.waiting)
+            self.spares.extend(self._request(s) for _ in range(want - ahead))
+        return cell
+
+    def _take(self, spec: CellSpec) -> "Cell":
+        for i, (s, cell) in enumerate(self.waiting):
+            if s == spec:
+                return self.waiting.pop(i)[1]
+        while self.spares:  # the zygote answers in order: a started cell of another spec waits for its turn
             pending = self.spares.popleft()
             started = self._finish(pending)
             if pending[0] == spec:
-                cell = started
-            else:
-                self.waiting.append((pending[0], started))
-        if cell is None:
-            cell = self._finish(self._request(spec))
-        self.waiting = [(s, c) for s, c in self.waiting if c is not cell]
-        while len(self.waiting) > SPARES:  # made for a spec no longer asked for
-            self.waiting.pop(0)[1].kill()
-        while len(self.spares) < SPARES:  # the next cells fork while this one is in use
-            self.spares.append(self._request(spec))
-        return cell
+                return started
+            self.waiting.append((pending[0], started))
+        return self._finish(self._request(spec))
 
     def _request(self, spec: CellSpec) -> tuple:
         chan_parent, chan_child = socket.socketpair()
