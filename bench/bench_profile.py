@@ -53,19 +53,19 @@ class Clock:
     def __enter__(self):
         clock = self
 
-        def request(cell, header, buffers, timeout, what):
+        def request(cell, *args):
             started, before = time.perf_counter(), cell.student_seconds
             try:
-                return clock._request(cell, header, buffers, timeout, what)
+                return clock._request(cell, *args)
             finally:
                 clock.wall["calls"] += time.perf_counter() - started
                 clock.count["calls"] += 1
                 clock.student += cell.student_seconds - before
 
-        def collect(cell, pending, timeout):  # a load sent ahead: the wait for its reply
+        def collect(cell, *args):  # a load sent ahead: the wait for its reply
             started = time.perf_counter()
             try:
-                return clock._collect(cell, pending, timeout)
+                return clock._collect(cell, *args)
             finally:
                 clock.wall["load"] += time.perf_counter() - started
                 clock.count["load"] += 1
@@ -102,6 +102,9 @@ def profile(name: str, sample: str, n: int) -> list:
     finally:
         context.close()
     per = {k: v / n for k, v in clock.wall.items()}
+    errors = [t for r in results for t in r.tests if t.outcome == "error"]
+    if errors:  # the instrumentation broke a test: no figure from this run means anything
+        raise SystemExit(f"{name}/{sample}: a test errored while profiled: {errors[0].message[:500]}")
     score = f"{results[0].score:g}/{results[0].max_score:g}"
     print(f"{name}/{sample} ({score}): {wall * 1000:6.1f} ms per submission, of which")
     print(f"    cell start {per.get('cell start', 0) * 1000:5.1f} ms ({clock.count['cell start'] / n:.0f} cells)   "
