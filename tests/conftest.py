@@ -49,3 +49,34 @@ def write_notebook(path: Path, *cells: str) -> Path:
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
     nbformat.write(nb, path)
     return path
+
+
+def toy_assignment(tmp_path: Path, name: str, toml: str, tests: str, subs: dict[str, str]):
+    """A small assignment ``name`` under ``tmp_path`` (its ``assignment.toml`` and one test file), and ``subs``
+    (name -> source) prepared in order: (assignment, [Prepared])."""
+    from grader import assignment
+    from grader.intake.prepare import prepare
+
+    folder = tmp_path / "assignments" / name
+    (folder / "tests").mkdir(parents=True)
+    (folder / "assignment.toml").write_text(toml)
+    (folder / "tests" / f"test_{name}.py").write_text(tests)  # named per toy: pytest keeps modules by name
+    a = assignment.load(name, tmp_path)
+    preps = []
+    for sub, source in subs.items():
+        (tmp_path / f"{sub}.py").write_text(source)
+        preps.append(prepare(tmp_path / f"{sub}.py", a))
+    return a, preps
+
+
+def grade_in_process(preps: list, a, public_only: bool = True) -> list:
+    """``preps`` graded as one list by a fresh worker context in this process; the results in order."""
+    from grader.harness import runner
+
+    context = runner.Context(runner.RunSpec(a, public_only=public_only))
+    out: list = []
+    try:
+        runner.run_tests(preps, context, out.append)
+    finally:
+        context.close()
+    return out

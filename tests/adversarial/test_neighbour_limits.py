@@ -8,9 +8,7 @@ import os
 
 import pytest
 
-from grader import assignment
-from grader.harness import runner
-from grader.intake.prepare import prepare
+from conftest import grade_in_process, toy_assignment
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="sandbox uids need root (CI runs as root)")
 
@@ -45,26 +43,9 @@ def f(x=Hog):
 '''
 
 
-def _grade(preps, a):
-    context = runner.Context(runner.RunSpec(a, public_only=True))
-    out = []
-    try:
-        runner.run_tests(preps, context, out.append)
-    finally:
-        context.close()
-    return out
-
-
 def test_a_neighbour_loaded_ahead_does_not_use_up_this_ones_process_limit(tmp_path):
-    folder = tmp_path / "assignments" / "toy_nproc"
-    (folder / "tests").mkdir(parents=True)
-    (folder / "assignment.toml").write_text('symbols = ["f", "t"]\ncall_timeout = 5\npreload = []\n')
-    (folder / "tests" / "test_toy_nproc.py").write_text(TESTS)
-    a = assignment.load("toy_nproc", tmp_path)
-    preps = []
-    for name, source in {"a_honest": "def f():\n    return 1\n" + THREAD, "b_hog": HOG + THREAD}.items():
-        (tmp_path / f"{name}.py").write_text(source)
-        preps.append(prepare(tmp_path / f"{name}.py", a))
-    honest, _ = _grade(preps, a)
+    a, preps = toy_assignment(tmp_path, "toy_nproc", 'symbols = ["f", "t"]\ncall_timeout = 5\npreload = []\n', TESTS,
+                              {"a_honest": "def f():\n    return 1\n" + THREAD, "b_hog": HOG + THREAD})
+    honest, _ = grade_in_process(preps, a)
     assert honest.submission_id == "a_honest"
     assert (honest.score, [t.outcome for t in honest.tests]) == (2.0, ["passed", "passed"]), honest.tests

@@ -3,11 +3,10 @@
 A load that raises, a load that never ends, and the fresh cells a test asks for by hash seed must grade exactly
 as they do alone, in a chunk where each was loaded while its neighbour's tests ran.
 """
-from grader import assignment
-from grader.harness import runner
 from grader.harness.session import StudentSandbox
-from grader.intake.prepare import prepare
 from grader.sandbox import cell as cell_module
+
+from conftest import grade_in_process, toy_assignment
 
 TESTS = '''
 import subprocess, sys
@@ -37,28 +36,10 @@ def _summary(result):
     return (result.status, result.score, [(t.name, t.outcome, t.message) for t in result.tests])
 
 
-def _grade(preps, a):
-    context = runner.Context(runner.RunSpec(a, public_only=True))
-    out = []
-    try:
-        runner.run_tests(preps, context, out.append)
-    finally:
-        context.close()
-    return out
-
-
 def test_loading_ahead_grades_as_loading_alone(tmp_path, monkeypatch):
-    folder = tmp_path / "assignments" / "toy_prefetch"
-    (folder / "tests").mkdir(parents=True)
-    (folder / "assignment.toml").write_text('symbols = ["f", "h"]\ncall_timeout = 1\npreload = []\n'
-                                            'hash_seeds = [0, 1]\n')
-    (folder / "tests" / "test_toy_prefetch.py").write_text(TESTS)
-    a = assignment.load("toy_prefetch", tmp_path)
-    preps = []
-    for name, source in SUBS.items():
-        (tmp_path / f"{name}.py").write_text(source)
-        preps.append(prepare(tmp_path / f"{name}.py", a))
-    alone = {p.submission_id: _summary(_grade([p], a)[0]) for p in preps}
+    a, preps = toy_assignment(tmp_path, "toy_prefetch", 'symbols = ["f", "h"]\ncall_timeout = 1\npreload = []\n'
+                              'hash_seeds = [0, 1]\n', TESTS, SUBS)
+    alone = {p.submission_id: _summary(grade_in_process([p], a)[0]) for p in preps}
 
     ops, spares_used = [], []
     request, fresh = cell_module.Cell.request, StudentSandbox.fresh
@@ -73,7 +54,7 @@ def test_loading_ahead_grades_as_loading_alone(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cell_module.Cell, "request", counting)
     monkeypatch.setattr(StudentSandbox, "fresh", recording)
-    together = _grade(preps, a)  # one chunk: each submission loaded during its predecessor's tests
+    together = grade_in_process(preps, a)  # one chunk: each submission loaded during its predecessor's tests
 
     assert [r.submission_id for r in together] == list(SUBS)
     for result in together:
@@ -102,15 +83,10 @@ def test_nothing_loaded_ahead_runs_beside_a_test_rerun_alone(tmp_path, monkeypat
     from grader.harness.plugin import GradingPlugin
     from grader.sandbox import hostlock
 
-    folder = tmp_path / "assignments" / "toy_rerun"
-    (folder / "tests").mkdir(parents=True)
-    (folder / "assignment.toml").write_text('symbols = ["f"]\ncall_timeout = 0.5\npreload = []\n')
-    (folder / "tests" / "test_toy_rerun.py").write_text(RERUN_TESTS)
-    a = assignment.load("toy_rerun", tmp_path)
-    (tmp_path / "a_naps.py").write_text("import time\n\n\ndef f():\n    time.sleep(3)\n    return 1\n")
-    (tmp_path / "b_spins.py").write_text(SUBS["d_spins"])
-    preps = [prepare(tmp_path / name, a) for name in ("a_naps.py", "b_spins.py")]
-    alone = _summary(_grade(preps[1:], a)[0])
+    a, preps = toy_assignment(tmp_path, "toy_rerun", 'symbols = ["f"]\ncall_timeout = 0.5\npreload = []\n',
+                              RERUN_TESTS, {"a_naps": "import time\n\n\ndef f():\n    time.sleep(3)\n    return 1\n",
+                                            "b_spins": SUBS["d_spins"]})
+    alone = _summary(grade_in_process(preps[1:], a)[0])
 
     plugins, beside = [], []
     start, real_alone = GradingPlugin.start, hostlock.alone
@@ -127,7 +103,7 @@ def test_nothing_loaded_ahead_runs_beside_a_test_rerun_alone(tmp_path, monkeypat
     monkeypatch.setattr(GradingPlugin, "start", recording_start)
     monkeypatch.setattr(hostlock, "overloaded", lambda: True)  # the nap's timeout counts as starved: a rerun
     monkeypatch.setattr(hostlock, "alone", checking_alone)
-    naps, spins = _grade(preps, a)
+    naps, spins = grade_in_process(preps, a)
     assert naps.tests[0].outcome == "failed" and "did not finish in time" in naps.tests[0].message
     assert plugins and not beside  # the rerun ran with nothing of this worker loading beside it
     assert _summary(spins) == alone and spins.score == 0

@@ -5,9 +5,7 @@ call may, or sleeps past the wall-clock guard, times out; loaded ahead behind a 
 by the time its first test read the reply, and passed. And a fresh cell made ready ahead kept the limit of the
 moment it was made, not the `timeout` marker of the test that asks for it.
 """
-from grader import assignment
-from grader.harness import runner
-from grader.intake.prepare import prepare
+from conftest import grade_in_process, toy_assignment
 
 TESTS = '''
 import pytest
@@ -37,29 +35,11 @@ def _summary(result):
     return (result.status, result.score, [(t.name, t.outcome, t.message, t.output) for t in result.tests])
 
 
-def _grade(preps, a):
-    context = runner.Context(runner.RunSpec(a, public_only=True))
-    out = []
-    try:
-        runner.run_tests(preps, context, out.append)
-    finally:
-        context.close()
-    return out
-
-
 def test_a_load_or_fresh_cell_made_ready_ahead_is_timed_as_alone(tmp_path):
-    folder = tmp_path / "assignments" / "toy_prefetch_timing"
-    (folder / "tests").mkdir(parents=True)
-    (folder / "assignment.toml").write_text('symbols = ["f", "slow"]\ncall_timeout = 1\npreload = []\n'
-                                            'hash_seeds = [0, 1]\n')
-    (folder / "tests" / "test_toy_prefetch_timing.py").write_text(TESTS)
-    a = assignment.load("toy_prefetch_timing", tmp_path)
-    preps = []
-    for name, source in SUBS.items():
-        (tmp_path / f"{name}.py").write_text(source)
-        preps.append(prepare(tmp_path / f"{name}.py", a))
-    alone = {p.submission_id: _summary(_grade([p], a)[0]) for p in preps}
-    together = _grade(preps, a)
+    a, preps = toy_assignment(tmp_path, "toy_prefetch_timing", 'symbols = ["f", "slow"]\ncall_timeout = 1\n'
+                              'preload = []\nhash_seeds = [0, 1]\n', TESTS, SUBS)
+    alone = {p.submission_id: _summary(grade_in_process([p], a)[0]) for p in preps}
+    together = grade_in_process(preps, a)
 
     assert [r.submission_id for r in together] == list(SUBS)
     for result in together:

@@ -5,7 +5,7 @@ from grader import assignment
 from grader.harness import runner
 from grader.intake.prepare import prepare
 
-from conftest import ROOT
+from conftest import ROOT, toy_assignment
 
 SAMPLES = ROOT / "submissions" / "bpe"
 MIXED = ["alice_regex.ipynb", "ken_naive_replace.ipynb", "peggy_corrupt.ipynb", "ivan_off_by_one.ipynb",
@@ -73,18 +73,9 @@ def test_a_function_that_rebinds_or_deletes_its_own_name_is_told_so(tmp_path, bo
 
 
 def _toy(tmp_path, name: str, test_text: str, **subs: str):
-    """A one-symbol assignment ``name`` under ``tmp_path`` with ``test_text`` as its tests, and ``subs`` prepared.
-    Each test names its own (pytest's importlib mode keeps a test module by its name relative to the root)."""
-    folder = tmp_path / "assignments" / name
-    (folder / "tests").mkdir(parents=True)
-    (folder / "assignment.toml").write_text('symbols = ["f"]\ncall_timeout = 5\npreload = []\n')
-    (folder / "tests" / "test_toy.py").write_text(test_text)
-    a = assignment.load(name, tmp_path)
-    preps = {}
-    for name, source in subs.items():
-        (tmp_path / f"{name}.py").write_text(source)
-        preps[name] = prepare(tmp_path / f"{name}.py", a)
-    return a, preps
+    """A one-symbol assignment ``name`` with ``test_text`` as its tests, and ``subs`` prepared, by name."""
+    a, preps = toy_assignment(tmp_path, name, 'symbols = ["f"]\ncall_timeout = 5\npreload = []\n', test_text, subs)
+    return a, dict(zip(subs, preps))
 
 
 def test_a_marker_a_test_added_for_one_submission_is_not_the_next_ones(tmp_path):
