@@ -1,9 +1,9 @@
 """One submission's sandbox session: its cells, reloads, the timeout budget, tracebacks to notebook cells.
 
 A :class:`StudentSandbox` forks a fresh cell when the last one crashed or timed out, loads the extracted
-source into it (ahead of time, while the submission before it is graded, where the plugin asks: ``prefetch``), sends requests with the test's deadline, and maps student tracebacks back to
-"cell 7, line 3" (at most ``SHOWN_FRAMES`` frames, each quoted line shortened: a traceback is never
-larger than a few KiB). After ``MAX_TIMEOUTS`` calls ran out of time, the remaining tests fail at once.
+source into it (ahead of time, while the submission before it is graded, where the plugin asks: ``prefetch``),
+sends requests with the test's deadline, and maps student tracebacks back to "cell 7, line 3" (at most
+``SHOWN_FRAMES`` frames, each quoted line shortened: a traceback is never larger than a few KiB). After ``MAX_TIMEOUTS`` calls ran out of time, the remaining tests fail at once.
 """
 from __future__ import annotations
 

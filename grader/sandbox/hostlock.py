@@ -40,7 +40,7 @@ def claim_uid(base: int = UID_BASE, count: int = UID_COUNT, nth: int = 0) -> int
     folder = _dir() if len(held) <= nth else ""
     for uid in range(base, base + count):
         if len(held) > nth:
-            return held[nth][0]
+            break
         if any(uid == h[0] for h in held):
             continue
         fd = os.open(os.path.join(folder, f"uid-{uid}.lock"), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
