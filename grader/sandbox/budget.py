@@ -77,14 +77,14 @@ class Budget:
     def left(self) -> float | None:
         """Seconds to wait before looking again; None once the budget is spent (``why`` says which)."""
         now = time.monotonic()
-        used = self.clock() - self.cpu0 if self.clock is not None else 0.0
-        if self.clock is not None and used >= self.seconds:  # its own CPU ran out: never starved, whatever the wall
+        used = self.clock() - self.cpu0 if self.clock is not None else None
+        if used is not None and used >= self.seconds:  # its own CPU ran out: never starved, whatever the wall
             self.why = "cpu"
             return None
         if now >= self.guard:
             self.why = "wall"
             return None
-        if self.clock is None:
+        if used is None:
             return self.guard - now
         return min(self.guard - now, max((self.seconds - used) / 2, 0.005))  # it may run on two cores
 
