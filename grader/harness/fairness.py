@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from _pytest.runner import runtestprotocol
 
+from grader.harness import quick
 from grader.sandbox import hostlock
 
 
@@ -25,7 +26,7 @@ class RerunStarved:
         from grader.harness import plugin
 
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        runtestprotocol(item, nextitem=nextitem, log=True)
+        self._protocol(item, nextitem)
         box = self.grading.boxes.get(plugin._index(item))
         if box is not None and getattr(box, "starved", False):
             box.starved = False
@@ -36,8 +37,15 @@ class RerunStarved:
             with hostlock.alone():
                 box.rerunning = True
                 try:
-                    runtestprotocol(item, nextitem=nextitem, log=True)
+                    self._protocol(item, nextitem)
                 finally:
                     box.rerunning = False
         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
+
+    def _protocol(self, item, nextitem) -> None:
+        """pytest's run of the item's phases: the quick lane where it may (:mod:`grader.harness.quick`)."""
+        if quick.eligible(item, self.grading):
+            quick.run(item, nextitem, self.grading)
+        else:
+            runtestprotocol(item, nextitem=nextitem, log=True)

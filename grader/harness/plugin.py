@@ -14,6 +14,7 @@ what a cell printed, however much and whenever, is read without raising.
 """
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -41,6 +42,21 @@ def _deadline(signum, frame) -> None:
     raise outcomes.ComparisonTimeout(
         f"Checking what your code returned took the grader more than {COMPARE_CPU_SECONDS:g} s of CPU time, so "
         "this test failed (is the returned value far larger than it should be?).")
+
+
+@contextlib.contextmanager
+def cpu_deadline():
+    """Around a test's call phase: its work in this process has ``COMPARE_CPU_SECONDS`` of CPU (main thread only)."""
+    armed = threading.current_thread() is threading.main_thread()
+    if armed:
+        previous = signal.signal(signal.SIGPROF, _deadline)
+        signal.setitimer(signal.ITIMER_PROF, COMPARE_CPU_SECONDS)
+    try:
+        yield
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
 
 
 class GradingPlugin:
@@ -105,6 +121,10 @@ class GradingPlugin:
 
     @pytest.fixture
     def student(self, _submission):
+        return self.student_for(_submission)
+
+    def student_for(self, _submission: int) -> StudentProxy:
+        """The ``student`` of the submission in slot ``_submission`` (its sandbox made on its first test)."""
         box = self.boxes.get(_submission)
         if box is None:
             box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission], _submission)
@@ -140,32 +160,43 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item):
-        armed = threading.current_thread() is threading.main_thread()
-        if armed:
-            previous = signal.signal(signal.SIGPROF, _deadline)
-            signal.setitimer(signal.ITIMER_PROF, COMPARE_CPU_SECONDS)
-        try:
+        with cpu_deadline():
             yield
-        finally:
-            if armed:
-                signal.setitimer(signal.ITIMER_PROF, 0)
-                signal.signal(signal.SIGPROF, previous)
+
+    def calling(self, run):
+        """``run()`` (a test's call phase) under the parent-side CPU deadline: the quick lane's call."""
+        with cpu_deadline():
+            return run()
 
     @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
     def pytest_runtest_makereport_brief(self, item, call):
         """A student's failure (a failed check, an exception or a dead cell) is reported without pytest's traceback:
         its verdict comes from the exception alone, and formatting ~25 frames per failure was most of the cost of
         a failing test. Anything else (a test's own error, a skip) gets pytest's report, traceback included."""
+        return self.brief_report(item, call)
+
+    def brief_report(self, item, call, passes: bool = False):
+        """The report of a failed check in a call (and, with ``passes``, of a phase that passed) without pytest's
+        traceback or the item's keywords (read by no plugin of the grader's session); None for anything else."""
         excinfo = call.excinfo
-        if excinfo is None or call.when != "call" or not isinstance(excinfo.value, AssertionError):
+        if excinfo is None:
+            outcome, longrepr = ("passed", None) if passes else (None, None)
+        elif call.when == "call" and isinstance(excinfo.value, AssertionError):
+            outcome, longrepr = "failed", _BRIEF
+        else:
+            outcome = longrepr = None
+        if outcome is None:
             return None
-        return pytest.TestReport(item.nodeid, item.location, {}, "failed", _BRIEF, call.when, duration=call.duration,
+        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when, duration=call.duration,
                                  start=call.start, stop=call.stop)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
-        report = outcome.get_result()
+        self.record(item, call, outcome.get_result())
+
+    def record(self, item, call, report) -> None:
+        """What the verdict needs of a phase's report: its failure (the first), its duration, a skip's reason."""
         if report.failed and item.nodeid not in self.failures:
             self.failures[item.nodeid] = (call.excinfo, lambda: report.longreprtext, report.when)
         item.stash[_DURATION].append(report.duration)
@@ -193,10 +224,14 @@ class GradingPlugin:
     def _result(self, item, box) -> TestResult:
         marker = item.get_closest_marker("points")
         max_points = float(marker.args[0]) if marker else 1.0
-        doc = (item.function.__doc__ or "").strip().split("\n")[0]
-        visibility = "public" if self.context.assignment.public_tests in item.path.parents else "hidden"
+        named = item.stash.get(_NAMED, None)
+        if named is None:  # what never changes between runs of an item: worked out once
+            doc = (item.function.__doc__ or "").strip().split("\n")[0]
+            visibility = "public" if self.context.assignment.public_tests in item.path.parents else "hidden"
+            named = item.stash[_NAMED] = (_test_name(item), doc, visibility)
+        name, doc, visibility = named
         output = _output(box)
-        base = dict(name=_test_name(item), description=doc, visibility=visibility, max_points=max_points,
+        base = dict(name=name, description=doc, visibility=visibility, max_points=max_points,
                     output=output, duration=round(sum(item.stash.get(_DURATION, [])), 4))
         if _SKIPPED in item.stash:
             return TestResult(points=0.0, outcome=SKIPPED, message=item.stash[_SKIPPED], **base)
@@ -253,3 +288,4 @@ _BRIEF = "(a failed check: the verdict is read from the exception)"
 _DURATION = pytest.StashKey[list]()
 _SKIPPED = pytest.StashKey[str]()
 _MARKERS = pytest.StashKey[list]()  # an item's markers as collected
+_NAMED = pytest.StashKey[tuple]()  # (name, description, visibility) of an item

@@ -142,19 +142,32 @@ def test_the_student_page_has_no_instructor_detail_and_the_instructor_page_has_i
     assert "alice/instructor.html" in (tmp_path / "bpe" / "index.html").read_text()
 
 
-def test_the_parent_side_work_of_a_test_has_a_deadline(monkeypatch):
+@pytest.mark.parametrize("lane", ["hook", "quick"])
+def test_the_parent_side_work_of_a_test_has_a_deadline(monkeypatch, lane):
+    """Both ways a test's call runs: pytest's pytest_runtest_call hook, and the quick lane's GradingPlugin.calling."""
+    import signal
     import time
 
     from grader.harness import plugin
 
     monkeypatch.setattr(plugin, "COMPARE_CPU_SECONDS", 0.2)
-    hook = plugin.GradingPlugin.pytest_runtest_call(None, None)
-    next(hook)  # armed, as around a test's call
-    started = time.process_time()
-    with pytest.raises(outcomes.ComparisonTimeout, match="more than 0.2 s of CPU"):
+
+    def spin():
+        started = time.process_time()
         while time.process_time() - started < 5:
             pass
-    hook.close()  # disarmed
+
+    with pytest.raises(outcomes.ComparisonTimeout, match="more than 0.2 s of CPU"):
+        if lane == "hook":
+            hook = plugin.GradingPlugin.pytest_runtest_call(None, None)
+            next(hook)  # armed, as around a test's call
+            try:
+                spin()
+            finally:
+                hook.close()
+        else:
+            plugin.GradingPlugin.calling(None, spin)
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)  # disarmed
     assert outcomes.verdict(outcomes.ComparisonTimeout("x"), "call", "").outcome == FAILED
 
 
