@@ -69,6 +69,7 @@ class GradingPlugin:
         self.boxes: dict[int, object] = {}
         self.tests: dict[int, list[TestResult]] = {}
         self.remaining: Counter = Counter()
+        self.planned: Counter = Counter()  # tests per submission of the chunk
         self.started: dict[int, float] = {}
         self.failures: dict[str, tuple] = {}
         self.collect_errors: list[str] = []
@@ -92,6 +93,7 @@ class GradingPlugin:
         self.prepared, self.on_result = prepared, on_result
         todo = [item for item in items if _index(item) < len(prepared)]
         self.remaining = Counter(_index(item) for item in todo)
+        self.planned = Counter(self.remaining)
         return todo
 
     def stop(self) -> None:
@@ -114,6 +116,7 @@ class GradingPlugin:
             config.hook.pytest_deselected(items=ungraded)
         items.sort(key=_index)
         self.remaining = Counter(_index(item) for item in items)
+        self.planned = Counter(self.remaining)
 
     @pytest.fixture
     def _submission(self):
@@ -130,13 +133,16 @@ class GradingPlugin:
             box = self.boxes[_submission] = self.context.sandbox_for(self.prepared[_submission], _submission)
         if _submission not in self.started:
             self.started[_submission] = time.perf_counter()
-            self._prefetch(_submission + 1)
+            if self.planned[_submission] < 2:  # no half-way point: the next one loads beside its only test
+                self._prefetch(_submission + 1)
         box.timeout = self.timeout
         return StudentProxy(box)
 
     def _prefetch(self, index: int) -> None:
         """The next submission's cells fork and load while this one's tests run (on another core): its first
-        test finds its code loaded. Its duration still starts with its first test."""
+        test finds its code loaded. Its duration still starts with its first test. Sent once half of this one's
+        tests have run: not at its start, where the last one's cells are still being torn down and this one's
+        first calls run (all of that at once on two cores slowed this submission more than the load saved)."""
         if index < len(self.prepared) and index not in self.boxes and self.remaining[index] > 0:
             box = self.boxes[index] = self.context.sandbox_for(self.prepared[index], index)  # not the uid of index-1
             box.prefetch(tuple(sorted(self.fresh_seeds)))
@@ -175,25 +181,23 @@ class GradingPlugin:
         a failing test. Anything else (a test's own error, a skip) gets pytest's report, traceback included."""
         return self.brief_report(item, call)
 
-    def brief_report(self, item, call, passes: bool = False):
-        """The report of a failed check in a call (and, with ``passes``, of a phase that passed) without pytest's
-        traceback or the item's keywords (read by no plugin of the grader's session); None for anything else."""
+    def brief_report(self, item, call):
+        """The report of a failed check in a call without pytest's traceback or the item's keywords (read by no
+        plugin of the grader's session); None for anything else."""
         excinfo = call.excinfo
-        if excinfo is None:
-            outcome, longrepr = ("passed", None) if passes else (None, None)
-        elif call.when == "call" and isinstance(excinfo.value, AssertionError):
-            outcome, longrepr = "failed", _BRIEF
-        else:
-            outcome = longrepr = None
-        if outcome is None:
+        if excinfo is None or call.when != "call" or not isinstance(excinfo.value, AssertionError):
             return None
-        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when, duration=call.duration,
+        return pytest.TestReport(item.nodeid, item.location, {}, "failed", _BRIEF, call.when, duration=call.duration,
                                  start=call.start, stop=call.stop)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         self.record(item, call, outcome.get_result())
+
+    def passed(self, item, duration: float) -> None:
+        """What :meth:`record` keeps of a phase that passed (the quick lane makes no report of it)."""
+        item.stash[_DURATION].append(duration)
 
     def record(self, item, call, report) -> None:
         """What the verdict needs of a phase's report: its failure (the first), its duration, a skip's reason."""
@@ -220,6 +224,8 @@ class GradingPlugin:
         self.remaining[index] -= 1
         if self.remaining[index] == 0:
             self._finish(index)
+        elif index in self.started and 2 * self.remaining[index] <= self.planned[index]:
+            self._prefetch(index + 1)
 
     def _result(self, item, box) -> TestResult:
         marker = item.get_closest_marker("points")

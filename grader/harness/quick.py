@@ -5,13 +5,13 @@ pytest runs each phase through three hooks (the phase's own, ``pytest_runtest_ma
 all of the item's keywords. That was ~0.3 ms per test, a third of a fast BPE submission's harness overhead.
 
 For an item that needs nothing those hooks add, :func:`run` does what pytest's ``runtestprotocol`` does: the
-same :class:`~_pytest.runner.CallInfo` per phase, the session's setup state, the same reports, and the same
-``pytest_runtest_logreport``. It calls the grading plugin's per-phase work directly: the CPU deadline around
-the call (:meth:`~grader.harness.plugin.GradingPlugin.calling`) and recording the report
-(:meth:`~grader.harness.plugin.GradingPlugin.record`). A pass, or a failed check in the call (an
-``AssertionError``), gets the grading plugin's brief report. Anything else goes through pytest's own
-``pytest_runtest_makereport``, exactly as before: a skip, an xfail, an error in the test or a fixture, and
-every phase after a test added a marker while it ran.
+same :class:`~_pytest.runner.CallInfo` per phase and the session's setup state. It calls the grading plugin's
+per-phase work directly: the CPU deadline around the call (:meth:`~grader.harness.plugin.GradingPlugin.calling`)
+and what the verdict keeps of each phase. A phase that passed makes no report: the only other reader of reports
+in such a session is pytest's own session plugin, which counts failures. A failed check in the call (an
+``AssertionError``) gets the grading plugin's brief report. Anything else goes through pytest's own
+``pytest_runtest_makereport``, exactly as before: a skip, an xfail, an error in the test or a fixture, and every
+phase after a test added a marker while it ran. Every report made goes to ``pytest_runtest_logreport``.
 
 Which items (:func:`eligible`, decided once per item):
 - a plain test function, with no markers but ``points``, ``timeout``, ``parametrize`` and ``usefixtures``
@@ -118,8 +118,7 @@ def run(item, nextitem, grading) -> None:
     state = item.session._setupstate
     setup = (lambda: _filled(item, state, grading)) if _decide(item, grading)[1] else (lambda: state.setup(item))
     try:
-        report = _phase(item, "setup", setup, grading, markers)
-        if report.passed:
+        if _phase(item, "setup", setup, grading, markers):
             _phase(item, "call", lambda: grading.calling(item.runtest), grading, markers)
         if item.session.shouldfail or item.session.shouldstop:
             nextitem = None
@@ -144,15 +143,19 @@ def _filled(item, state, grading) -> None:
         del item.setup
 
 
-def _phase(item, when: str, fn, grading, markers: int):
+def _phase(item, when: str, fn, grading, markers: int) -> bool:
+    """One phase, as ``call_and_report``: whether it passed."""
     call = CallInfo.from_call(fn, when=when, reraise=get_reraise_exceptions(item.config))
     added = len(item.own_markers) != markers
     if added and when == "call":  # as the skipping plugin does after a call: a marker added while it ran counts
         item.stash[xfailed_key] = evaluate_xfail_marks(item)
-    report = None if added else grading.brief_report(item, call, passes=True)
+    if call.excinfo is None and not added:  # a pass: no plugin of this session reads its report but for its duration
+        grading.passed(item, call.duration)
+        return True
+    report = None if added else grading.brief_report(item, call)
     if report is None:
         report = item.ihook.pytest_runtest_makereport(item=item, call=call)  # the grading plugin records it there
     else:
         grading.record(item, call, report)
     item.ihook.pytest_runtest_logreport(report=report)
-    return report
+    return report.passed

@@ -76,6 +76,7 @@ class Cell:
         self.output_total = 0
         self.flooded = False
         self.outstanding = False  # a request sent (submit) whose reply is not read yet
+        self.inbox = bytearray()  # read from the channel, not yet taken by a reply
         self.sel: selectors.BaseSelector | None = None
         self.sock.setblocking(False)
         os.set_blocking(out_fd, False)
@@ -230,22 +231,26 @@ class Cell:
         return self.sel
 
     def _read(self, sel, n: int, deadline: Budget, what: str) -> bytes:
-        """``n`` bytes of the reply: read at once what is already there (a frame's body follows its length),
-        waiting (deadline and output checked) only when nothing is. A reply is capped in size, so reading
-        without waiting always ends."""
-        buf = bytearray()
-        while len(buf) < n:
+        """``n`` bytes of the reply. Whatever the channel holds is read in one call into ``inbox`` (a frame's
+        length, header and buffers usually arrive together): wait (deadline and output checked) while it is short.
+        Bytes past this frame stay there for the next reply, whose id then does not match: a cell that sent an
+        unsolicited frame is killed then, as if it had stayed in the socket. A reply is capped in size, so reading
+        always ends."""
+        inbox = self.inbox
+        while len(inbox) < n:
+            self._wait(sel, deadline, what)  # returns at once where the reply is already there
             try:
-                chunk = self.sock.recv(min(n - len(buf), 1 << 20))
+                chunk = self.sock.recv(max(n - len(inbox), 1 << 16))
             except BlockingIOError:
-                self._wait(sel, deadline, what)
                 continue
             except OSError:
                 chunk = b""
             if not chunk:
                 self._died(what, "stopped before replying (it crashed or exited)")
-            buf += chunk
-        return bytes(buf)
+            inbox += chunk
+        data = bytes(inbox[:n])
+        del inbox[:n]
+        return data
 
     def _wait(self, sel, deadline: Budget, what: str) -> None:
         while True:

@@ -27,20 +27,24 @@ class _Cell:
         self.device = device
         self.ns: dict = {}
         self.handles: dict[int, object] = {}
+        self.inbox = bytearray()
 
     # -- framing (the cell trusts the parent; the parent does not trust the cell)
     def recv(self):
         return _wire.read_frame(self._exact)
 
     def _exact(self, n: int) -> bytes:
-        chunks, got = [], 0
-        while got < n:
-            chunk = self.sock.recv(min(n - got, 1 << 20))
+        """``n`` bytes of the request: what the channel holds is read at once (a frame's length and body arrive
+        together), the rest kept for the next read."""
+        inbox = self.inbox
+        while len(inbox) < n:
+            chunk = self.sock.recv(max(n - len(inbox), 1 << 16))
             if not chunk:
                 os._exit(0)
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
+            inbox += chunk
+        data = bytes(inbox[:n])
+        del inbox[:n]
+        return data
 
     def send(self, header: dict, buffers: list[bytes]) -> None:
         sys.stdout.flush()
