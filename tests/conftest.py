@@ -16,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TIERS = ("unit", "sandbox", "cli", "adversarial")
 
 
+def pytest_configure(config):
+    # This process grades in-process contexts and starts CLI graders beside them: pinned to one core while a
+    # context is open, it would start them on that one core. The CLI graders it starts pin as users' do;
+    # tests/cli/test_placement.py turns pinning on here for itself.
+    from grader.harness import placement
+
+    placement.ENABLED = False
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         tier = next((t for t in TIERS if Path(item.fspath).is_relative_to(ROOT / "tests" / t)), None)

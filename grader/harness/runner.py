@@ -21,12 +21,13 @@ from grader.assignment import Assignment
 from grader.errors import GraderError, UsageError
 from grader.harness.fairness import RerunStarved
 from grader.harness.outcomes import failed_result
+from grader.harness.placement import Placement
 from grader.harness.plugin import GradingPlugin
 from grader.harness.pytest_session import HarnessFailure, open_session
 from grader.harness.session import StudentSandbox
 from grader.intake.prepare import Prepared
 from grader.sandbox import hostlock
-from grader.sandbox.client import Zygote
+from grader.sandbox.client import ZygotePool
 from grader.sandbox.spec import CellSpec
 
 INNER_INI = Path(__file__).with_name("inner_pytest.ini")
@@ -113,29 +114,6 @@ class RunSpec:
                         preload=self.assignment.preload)
 
 
-class ZygotePool:
-    """Warm zygotes of one worker, one per string-hash seed, started on first use."""
-
-    def __init__(self, preload: tuple[str, ...] = ("torch",)):
-        self.zygotes: dict[int, Zygote] = {}
-        self.preload = preload
-
-    def __call__(self, hash_seed: int = 0) -> Zygote:
-        self.start(hash_seed)
-        return self.zygotes[hash_seed]
-
-    def start(self, *seeds: int) -> None:
-        """Start zygotes without waiting for them (each imports what the assignment preloads: they overlap)."""
-        for seed in seeds:
-            if seed not in self.zygotes:
-                self.zygotes[seed] = Zygote(seed, self.preload)
-
-    def close(self) -> None:
-        for zygote in self.zygotes.values():
-            zygote.close()
-        self.zygotes.clear()
-
-
 @dataclass
 class Context:
     """What one worker holds for a run: its slot, zygotes, cell spec and (on demand) the reference."""
@@ -145,10 +123,19 @@ class Context:
     zygotes: ZygotePool = None  # type: ignore[assignment] - made in __post_init__, with the assignment's preload
     _reference: object = None
     _session: object = _UNOPENED  # a GradingSession; None where pytest cannot be driven step by step
+    placement: Placement | None = None  # claimed when this process first grades (see :meth:`place`)
 
     def __post_init__(self):
         if self.zygotes is None:
             self.zygotes = ZygotePool(self.run.assignment.preload)
+
+    def place(self) -> Placement:
+        """This worker's cores (:mod:`grader.harness.placement`), claimed when it first grades: never in a main
+        process that hands the grading to workers (they are spawned with its cores, and claim their own)."""
+        if self.placement is None:
+            self.placement = Placement.claim()
+            self.zygotes.place(self.placement.background)
+        return self.placement
 
     @property
     def assignment(self) -> Assignment:
@@ -168,7 +155,7 @@ class Context:
         """``turn``: the submission's place in its list (odd ones get :attr:`spec_beside`)."""
         self.zygotes.start(*self.assignment.hash_seeds)
         return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.spec_beside if turn % 2 else self.spec,
-                              self.assignment.call_timeout)
+                              self.assignment.call_timeout, self.place().home)
 
     def probe_protections(self) -> tuple[str, ...]:
         """The protections a cell of this context gets here (one cell is started and killed)."""
@@ -198,6 +185,9 @@ class Context:
     def close(self) -> None:
         self.drop_session()
         self.zygotes.close()
+        if self.placement is not None:
+            self.placement.release()
+            self.placement = None
 
 
 def import_test_side(assignment: Assignment) -> None:
@@ -240,6 +230,7 @@ def run_tests(prepared: list[Prepared], context: Context, on_result) -> None:
     grader_error."""
     if not prepared:
         return
+    context.place()
     delivered: set[str] = set()
 
     def deliver(result) -> None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from grader.errors import GraderError, SubmissionError
 from grader.harness.outcomes import StudentError
+from grader.harness.placement import Placement
 from grader.intake.extract import Extraction
 from grader.sandbox.client import Cell, CellDied, Overdue, StudentException
 from grader.sandbox.spec import PRELOADABLE, CellSpec
@@ -45,8 +46,10 @@ class StudentSandbox:
     """One submission's cells; ``zygotes(hash_seed)`` gives the warm zygote to fork from."""
 
     def __init__(self, extraction: Extraction | None, unusable: SubmissionError | None, zygotes, spec: CellSpec,
-                 timeout: float):
+                 timeout: float, home: frozenset | None = None):
         self.extraction, self.unusable, self.zygotes = extraction, unusable, zygotes
+        self.home = home  # the worker's core: a cell moves there when a test first uses it (harness/placement.py)
+        self.homed: Cell | None = None  # the cell last moved there
         self.spec = with_imports(spec, extraction.source) if extraction is not None else spec
         self.timeout = timeout
         self.hash_seed = 0
@@ -94,7 +97,7 @@ class StudentSandbox:
         self.spares.clear()
 
     def _sibling(self, hash_seed: int) -> "StudentSandbox":
-        box = StudentSandbox(self.extraction, self.unusable, self.zygotes, self.spec, self.timeout)
+        box = StudentSandbox(self.extraction, self.unusable, self.zygotes, self.spec, self.timeout, self.home)
         box.hash_seed = hash_seed
         return box
 
@@ -116,6 +119,9 @@ class StudentSandbox:
             ahead = self.pending is not None and self.cell is not None and self.cell.alive  # sent by prefetch
             if self.cell is None or not self.cell.alive:
                 self._start()
+            if self.home is not None and self.homed is not self.cell:  # forked (and loaded) on the zygote's cores
+                Placement.pin(self.cell.pid, self.home)
+                self.homed = self.cell
             if self.pending is not None:
                 pending, self.pending = self.pending, None
                 try:

@@ -118,6 +118,47 @@ class Zygote:
             self.proc.wait()
 
 
+class ZygotePool:
+    """Warm zygotes of one worker, one per string-hash seed, started on first use, on ``cores`` (None: any)."""
+
+    def __init__(self, preload: tuple[str, ...] = ("torch",)):
+        self.zygotes: dict[int, Zygote] = {}
+        self.preload = preload
+        self.cores: frozenset | None = None  # see :meth:`place`
+
+    def __call__(self, hash_seed: int = 0) -> Zygote:
+        self.start(hash_seed)
+        return self.zygotes[hash_seed]
+
+    def start(self, *seeds: int) -> None:
+        """Start zygotes without waiting for them (each imports what the assignment preloads: they overlap)."""
+        for seed in seeds:
+            if seed not in self.zygotes:
+                self.zygotes[seed] = Zygote(seed, self.preload)
+                pin(self.zygotes[seed].proc.pid, self.cores)  # its cells are forked there
+
+    def place(self, cores: frozenset | None) -> None:
+        """Run the zygotes (and so the cells they fork from now on) on ``cores``."""
+        self.cores = cores
+        for zygote in self.zygotes.values():
+            pin(zygote.proc.pid, cores)
+
+    def close(self) -> None:
+        for zygote in self.zygotes.values():
+            zygote.close()
+        self.zygotes.clear()
+
+
+def pin(pid: int, cores: frozenset | None) -> None:
+    """Run process ``pid`` on ``cores`` (None: leave it); best effort: a process that is gone, or one this user may
+    not move, keeps its cores (:mod:`grader.harness.placement` says which cores)."""
+    if cores:
+        try:
+            os.sched_setaffinity(pid, cores)
+        except OSError:
+            pass
+
+
 def _package_root() -> str:
     """The folder holding this ``grader`` package, so cells run this very copy (not one installed elsewhere)."""
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

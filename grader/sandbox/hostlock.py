@@ -1,4 +1,4 @@
-"""Host-wide locks of the parent (never used inside a cell): sandbox uids, and calls that must run alone.
+"""Host-wide locks of the parent (never used inside a cell): sandbox uids, CPU cores, and calls that must run alone.
 
 :func:`claim_uid` gives each grader process (a worker, a Dask worker, the main process) a sandbox uid no other
 grader on this host holds: a ``flock`` on one lock file per uid in :data:`LOCK_DIR`, held for the life of
@@ -6,6 +6,8 @@ the process and released by the kernel when it dies, so two graders (an instruct
 never share a uid, whatever their slots. :func:`calling` is taken (shared) around every call into a cell;
 :func:`alone` takes it exclusively, so a test rerun because the host was overloaded runs while no other
 grader's call is in flight. A turnstile lock gives the exclusive taker precedence over new shared takers.
+:func:`claim_core` gives a grading process a CPU core no other grader on this host holds, the same way (a
+``flock`` per core): the worker and the cell it calls run there (:mod:`grader.harness.runner`, ``Placement``).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ LOCK_DIR = os.environ.get("GRADER_LOCK_DIR", "/run/lock/grader")
 UID_BASE, UID_COUNT = 61000, 1000
 _HELD: dict = {}  # pid -> [(uid, fd)]: flock is per open file, and a forked child must claim its own
 _CALLS: dict = {}  # pid -> (main fd, turnstile fd)
+_CORES: dict = {}  # pid -> (core, fd) or None: the core this process claimed
 _ALONE: dict = {"depth": 0}
 
 
@@ -53,6 +56,36 @@ def claim_uid(base: int = UID_BASE, count: int = UID_COUNT, nth: int = 0) -> int
     if len(held) > nth:
         return held[nth][0]
     raise OSError(f"all {count} sandbox uids from {base} are held by running graders")
+
+
+def claim_core(cores) -> int | None:
+    """A core of ``cores`` that no other live grader process on this host holds, held until :func:`release_core`
+    or this process ends (claimed once: later calls return the same); None where every one is held."""
+    pid = os.getpid()
+    if pid not in _CORES:
+        _CORES[pid] = None
+        try:
+            folder = _dir()
+        except OSError:
+            return None
+        for core in sorted(cores):
+            fd = os.open(os.path.join(folder, f"core-{core}.lock"), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            _CORES[pid] = (core, fd)
+            break
+    held = _CORES[pid]
+    return held[0] if held is not None and held[0] in cores else None
+
+
+def release_core() -> None:
+    """Let go of this process's core (its last grading context closed)."""
+    held = _CORES.pop(os.getpid(), None)
+    if held is not None:
+        os.close(held[1])
 
 
 def _call_fds():
