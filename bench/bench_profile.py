@@ -85,11 +85,13 @@ class Clock:
         client.Zygote.cell = self._cell
 
 
-def profile(name: str, sample: str, n: int) -> list:
+def profile(name: str, sample: str, n: int, quiet: bool = False) -> tuple[list, float]:
+    """Grade ``sample`` ``n`` times warm; prints the split (unless ``quiet``); returns the results and the harness
+    overhead per submission in ms (all but the student's compute)."""
     a = assignment.load(name, ROOT)
     path = ROOT / "submissions" / name / sample
     if not path.exists():
-        return []
+        return [], 0.0
     context = runner.Context(runner.RunSpec(a))
     prep = prepare(path, a)
     results: list = []
@@ -105,6 +107,9 @@ def profile(name: str, sample: str, n: int) -> list:
     errors = [t for r in results for t in r.tests if t.outcome == "error"]
     if errors:  # the instrumentation broke a test: no figure from this run means anything
         raise SystemExit(f"{name}/{sample}: a test errored while profiled: {errors[0].message[:500]}")
+    overhead = (wall - clock.student / n) * 1000
+    if quiet:
+        return results, overhead
     score = f"{results[0].score:g}/{results[0].max_score:g}"
     print(f"{name}/{sample} ({score}): {wall * 1000:6.1f} ms per submission, of which")
     print(f"    cell start {per.get('cell start', 0) * 1000:5.1f} ms ({clock.count['cell start'] / n:.0f} cells)   "
@@ -112,8 +117,8 @@ def profile(name: str, sample: str, n: int) -> list:
           f"({clock.count['calls'] / n:.0f} round trips: student's compute {clock.student / n * 1000:.1f} ms, "
           f"the rest {(per.get('calls', 0) - clock.student / n) * 1000:.1f} ms)")
     print(f"    parent CPU (pytest, comparisons, replays, plugin) {cpu * 1000:5.1f} ms; "
-          f"harness overhead (all but the student's compute) {(wall - clock.student / n) * 1000:5.1f} ms")
-    return results
+          f"harness overhead (all but the student's compute) {overhead:5.1f} ms")
+    return results, overhead
 
 
 def main_process(results: list) -> None:
@@ -141,7 +146,7 @@ def main() -> None:
     everything = []
     for name, samples in SAMPLES.items():
         for sample in samples:
-            everything += profile(name, sample, args.n)
+            everything += profile(name, sample, args.n)[0]
     main_process(everything)
 
 

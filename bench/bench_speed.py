@@ -5,7 +5,8 @@ on 1 and 2 workers (throughput over the whole wall time, per-submission median a
 against the nbclient baseline (a fresh kernel per notebook, what nbgrader and Otter do) measured in the same
 run; the grader's main-process memory over a long batch; and Dask's LocalCluster against the local pool on the
 same cohort, with the per-task overhead. The harness overhead per submission (everything but the student's
-own compute) is printed by bench/bench_sandbox.py and, split by phase, by bench/bench_profile.py.
+own compute) is printed here for three BPE samples (one worker, warm), by bench/bench_sandbox.py, and split by
+phase by bench/bench_profile.py.
 Run: .venv/bin/python bench/bench_speed.py [--n 300] [--long 1000] [--dask 2000] [--baseline 8]
 """
 from __future__ import annotations
@@ -69,6 +70,11 @@ def main() -> None:
         print(line("1 worker ", one))
         two = grade(cohort, tmp / "w2", 2, "bpe")
         print(line("2 workers", two) + "   (target >= 20/s over the wall time)")
+        from bench_profile import SAMPLES, profile  # in this process: one worker, warm, every layer on
+
+        overheads = [(s.split("_")[0], profile("bpe", s, 32, quiet=True)[1]) for s in SAMPLES["bpe"]]
+        print("  harness overhead per submission, 1 worker, warm (all but the student's compute; target <= 15 ms): "
+              + ", ".join(f"{who} {ms:.1f} ms" for who, ms in overheads) + "  (bench_profile.py splits it by phase)")
         public = grade(cohort, tmp / "pub", 1, "bpe", public_only=True)
         print(line("public tests only, 1 worker", public))
         if args.baseline:
