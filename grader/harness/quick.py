@@ -16,8 +16,9 @@ phase after a test added a marker while it ran. Every report made goes to ``pyte
 Which items (:func:`eligible`, decided once per item):
 - a plain test function, with no markers but ``points``, ``timeout``, ``parametrize`` and ``usefixtures``
   (a skip, skipif, xfail or filterwarnings marker, module-wide too, takes the full protocol);
-- whose fixtures are the grading plugin's, the test files' own, parameters, or ``request``, ``monkeypatch``,
-  ``recwarn``, ``pytestconfig`` (``capsys`` or ``tmp_path`` need the capture and tmpdir plugins' phase hooks);
+- whose fixtures are the grading plugin's, the test files' own, parameters, or ``monkeypatch``, ``recwarn``,
+  ``pytestconfig`` (``capsys`` or ``tmp_path`` need the capture and tmpdir plugins' phase hooks; through
+  ``request``, asked by the test or any fixture, any fixture is reached at run time and markers are added);
 - in a session whose per-phase hooks are pytest's own and the grader's only. Any other plugin (one installed
   in the environment, say) sees every phase as before.
 Every other item runs through ``runtestprotocol``.
@@ -25,8 +26,9 @@ Every other item runs through ``runtestprotocol``.
 Most tests ask for ``student`` and parameters only: such an item's setup fills those directly (the grading
 plugin's :meth:`~grader.harness.plugin.GradingPlugin.student_for` and the parameters' values), not through a
 fixture request each, still inside the session's setup state, so the module's and session's fixtures around
-it are set up and torn down as pytest does. Another fixture, ``request`` or an autouse one, and the item's setup
-is pytest's. Where this pytest lacks any internal name the lane uses, no item takes it.
+it are set up and torn down as pytest does. Another fixture (an autouse one too), and the item's setup is
+pytest's. ``PYTEST_CURRENT_TEST`` is set per phase as pytest's runner sets it. Where this pytest lacks any
+internal name the lane uses, no item takes it.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ import pytest
 
 try:
     from _pytest.python import Function
-    from _pytest.runner import CallInfo, get_reraise_exceptions
+    from _pytest.runner import CallInfo, _update_current_test_var, get_reraise_exceptions
     from _pytest.skipping import evaluate_xfail_marks, xfailed_key
 except ImportError:  # a pytest this was not written for: every item takes pytest's own protocol
     Function = None
@@ -42,6 +44,10 @@ except ImportError:  # a pytest this was not written for: every item takes pytes
 MARKERS = frozenset({"points", "timeout", "parametrize", "usefixtures"})
 BUILTIN_FIXTURES = {"monkeypatch": "_pytest.monkeypatch", "recwarn": "_pytest.recwarn",
                     "pytestconfig": "_pytest.fixtures"}  # fixtures none of whose work is in a phase hook
+# Not ``request``: through it a test or fixture reaches any fixture by name (``getfixturevalue("tmp_path")``, whose
+# teardown reads the reports the lane does not make) and adds markers to the item, its module or its class at run
+# time (an xfail(run=False) added in setup is read before the call; a module's marker is no item's own): those
+# items take pytest's protocol.
 # The per-phase hooks' implementations a session may have for the lane (the grading plugin's besides). What each
 # does in a phase the lane does too, or it cannot matter for an eligible item: skip and xfail marks (skipping),
 # capture fixtures (capturemanager, with --capture=no), tmp_path's retention (tmpdir), unittest items.
@@ -94,8 +100,8 @@ def _item_allows(item, grading) -> tuple[bool, bool]:
     params = item.callspec.params if hasattr(item, "callspec") else {}
     plain = True
     for name in item.fixturenames:
-        fixturedefs = defs.get(name) if name != "request" else ()
-        if name != "request" and not fixturedefs:
+        fixturedefs = defs.get(name)
+        if not fixturedefs:  # `request` has none: it takes pytest's protocol (see BUILTIN_FIXTURES)
             return False, False
         for fixturedef in fixturedefs:
             module = getattr(fixturedef.func, "__module__", None)
@@ -116,13 +122,30 @@ def run(item, nextitem, grading) -> None:
     item.stash[xfailed_key] = None  # what the skipping plugin's setup stores for an item without xfail marks
     markers = len(item.own_markers)
     state = item.session._setupstate
-    setup = (lambda: _filled(item, state, grading)) if _decide(item, grading)[1] else (lambda: state.setup(item))
+    fill = _decide(item, grading)[1]
+
+    def setup() -> None:
+        _update_current_test_var(item, "setup")  # PYTEST_CURRENT_TEST, as pytest's runner sets it per phase
+        if fill:
+            _filled(item, state, grading)
+        else:
+            state.setup(item)
+
+    def call() -> None:
+        _update_current_test_var(item, "call")
+        grading.calling(item.runtest)
+
+    def teardown() -> None:
+        _update_current_test_var(item, "teardown")
+        state.teardown_exact(nextitem)
+        _update_current_test_var(item, None)
+
     try:
         if _phase(item, "setup", setup, grading, markers):
-            _phase(item, "call", lambda: grading.calling(item.runtest), grading, markers)
+            _phase(item, "call", call, grading, markers)
         if item.session.shouldfail or item.session.shouldstop:
             nextitem = None
-        _phase(item, "teardown", lambda: state.teardown_exact(nextitem), grading, markers)
+        _phase(item, "teardown", teardown, grading, markers)
     finally:
         item._request = False
         item.funcargs = None

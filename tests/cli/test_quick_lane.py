@@ -96,11 +96,12 @@ def test_tmp_path(student, tmp_path):
     (tmp_path / "a").write_text("x")
     assert student.f(1) == 2
 '''
-# Tests the lane leaves to pytest: a skip or xfail marker, capsys, tmp_path.
-FULL = {"test_skipif_marker", "test_xfail_marker", "test_capsys", "test_tmp_path"}
+# Tests the lane leaves to pytest: a skip or xfail marker, capsys, tmp_path, request (markers added at run time).
+FULL = {"test_skipif_marker", "test_xfail_marker", "test_capsys", "test_tmp_path", "test_runtime_xfail_fails",
+        "test_runtime_xfail_passes"}
 # Tests whose setup is pytest's (a fixture besides `student` and parameters): every other lane test is filled directly.
-FIXTURES = {"test_pass", "test_fixture_setup_error", "test_fixture_teardown_error", "test_runtime_xfail_fails",
-            "test_runtime_xfail_passes", "test_parametrized", "test_module_fixture_set_up_once"}
+FIXTURES = {"test_pass", "test_fixture_setup_error", "test_fixture_teardown_error", "test_parametrized",
+            "test_module_fixture_set_up_once"}
 SUBS = {"right": "def f(x):\n    return x + 1\n",
         "wrong": "def f(x):\n    return x\n",
         "raises": "def f(x):\n    raise ValueError('no')\n"}
