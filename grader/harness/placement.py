@@ -21,7 +21,7 @@ from grader.sandbox.client import pin
 
 
 ENABLED = os.environ.get("GRADER_PIN", "1") != "0"
-_CLAIMED: dict = {}  # pid -> its Placement (a forked or spawned process decides its own)
+_CLAIMED: dict = {}  # pid -> [its Placement, open contexts using it] (a forked or spawned process decides its own)
 
 
 @dataclass(frozen=True)
@@ -36,24 +36,29 @@ class Placement:
     def claim(cls) -> "Placement":
         """This process's placement, pinning it to its core: decided once while it lasts, from the cores the process
         had then (a second context in the same process gets the same, not one made from the single core it holds)."""
-        placement = _CLAIMED.get(os.getpid())
-        if placement is None:
+        held = _CLAIMED.get(os.getpid())
+        if held is None:
             try:
                 available = frozenset(os.sched_getaffinity(0))
             except (AttributeError, OSError):
                 available = frozenset()
             core = hostlock.claim_core(available) if ENABLED and len(available) > 1 else None
-            placement = cls() if core is None else cls(frozenset({core}), available - {core}, available)
-            _CLAIMED[os.getpid()] = placement
-        placement.pin(0, placement.home)
-        return placement
+            held = _CLAIMED[os.getpid()] = [cls() if core is None else
+                                            cls(frozenset({core}), available - {core}, available), 0]
+        held[1] += 1
+        held[0].pin(0, held[0].home)
+        return held[0]
 
     pin = staticmethod(pin)
 
     def release(self) -> None:
-        """The worker's cores as they were, and its core free for other graders (a context closed in a process that
-        goes on: tests, benchmarks, a notebook)."""
-        if _CLAIMED.get(os.getpid()) is self:
+        """A context that claimed this closed. When the last one of the process has: the process's cores as they
+        were, and its core free for other graders (tests, benchmarks, a notebook go on after a context)."""
+        held = _CLAIMED.get(os.getpid())
+        if held is None or held[0] is not self:
+            return
+        held[1] -= 1
+        if held[1] <= 0:
             del _CLAIMED[os.getpid()]
             hostlock.release_core()
-        self.pin(0, self.before)
+            self.pin(0, self.before)

@@ -155,7 +155,7 @@ class Context:
         """``turn``: the submission's place in its list (odd ones get :attr:`spec_beside`)."""
         self.zygotes.start(*self.assignment.hash_seeds)
         return StudentSandbox(prep.extraction, prep.unusable, self.zygotes, self.spec_beside if turn % 2 else self.spec,
-                              self.assignment.call_timeout, self.place().home)
+                              self.assignment.call_timeout, self.place())
 
     def probe_protections(self) -> tuple[str, ...]:
         """The protections a cell of this context gets here (one cell is started and killed)."""

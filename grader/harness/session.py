@@ -46,10 +46,10 @@ class StudentSandbox:
     """One submission's cells; ``zygotes(hash_seed)`` gives the warm zygote to fork from."""
 
     def __init__(self, extraction: Extraction | None, unusable: SubmissionError | None, zygotes, spec: CellSpec,
-                 timeout: float, home: frozenset | None = None):
+                 timeout: float, placement: Placement | None = None):
         self.extraction, self.unusable, self.zygotes = extraction, unusable, zygotes
-        self.home = home  # the worker's core: a cell moves there when a test first uses it (harness/placement.py)
-        self.homed: Cell | None = None  # the cell last moved there
+        self.placement = placement  # a cell moves to the worker's core when a test first uses it (harness/placement.py)
+        self.homed: Cell | None = None  # the cell last moved
         self.spec = with_imports(spec, extraction.source) if extraction is not None else spec
         self.timeout = timeout
         self.hash_seed = 0
@@ -59,6 +59,7 @@ class StudentSandbox:
         self.timeouts = 0
         self.starved = False  # a call timed out only because the host was overloaded: its test runs again, alone
         self.rerunning = False
+        self.owner: StudentSandbox | None = None  # a fresh cell's submission box: its starved call reruns the test
         self.children: list[StudentSandbox] = []
         self.kinds: dict[str, str] = {}  # names probed in the current cell (see :meth:`probe`)
         self.memo: dict = {}  # test helpers' facts about this submission's code (StudentProxy._grader_memo)
@@ -87,6 +88,7 @@ class StudentSandbox:
         """The same submission in a new cell, forked from the zygote with this string-hash seed."""
         box = self.spares.pop(hash_seed, None) or self._sibling(hash_seed)
         box.timeout = self.timeout  # the asking test's limit (its `timeout` marker), not the one at prefetch
+        box.rerunning = self.rerunning
         self.children.append(box)
         self.seeds_used.add(hash_seed)
         return box
@@ -97,8 +99,8 @@ class StudentSandbox:
         self.spares.clear()
 
     def _sibling(self, hash_seed: int) -> "StudentSandbox":
-        box = StudentSandbox(self.extraction, self.unusable, self.zygotes, self.spec, self.timeout, self.home)
-        box.hash_seed = hash_seed
+        box = StudentSandbox(self.extraction, self.unusable, self.zygotes, self.spec, self.timeout, self.placement)
+        box.hash_seed, box.rerunning, box.owner = hash_seed, self.rerunning, self.owner or self
         return box
 
     def _start(self) -> None:
@@ -119,8 +121,9 @@ class StudentSandbox:
             ahead = self.pending is not None and self.cell is not None and self.cell.alive  # sent by prefetch
             if self.cell is None or not self.cell.alive:
                 self._start()
-            if self.home is not None and self.homed is not self.cell:  # forked (and loaded) on the zygote's cores
-                Placement.pin(self.cell.pid, self.home)
+            if self.placement is not None and self.homed is not self.cell:  # forked (and loaded) on the zygotes' cores
+                # a test rerun because its cell was starved runs on every core: never squeezed on one again
+                Placement.pin(self.cell.pid, self.placement.before if self.rerunning else self.placement.home)
                 self.homed = self.cell
             if self.pending is not None:
                 pending, self.pending = self.pending, None
@@ -167,7 +170,7 @@ class StudentSandbox:
         """A dead cell fails the test; timeouts count towards the submission's budget, except a starved one
         (host overloaded) the first time: :mod:`grader.harness.fairness` reruns its test alone."""
         if exc.starved and not self.rerunning:
-            self.starved = True
+            (self.owner or self).starved = True
             return StudentError(str(exc))
         self.timeouts += exc.timed_out
         return StudentError(f"{exc} (time limit: {self.timeout:g} s per call)" if exc.timed_out else str(exc))

@@ -114,7 +114,8 @@ class Cell:
         reply may have come only after they ran out (read past them, or the wall guard passed: a load that
         sleeps, or one slowed by the neighbour's cell) the cell is killed and :class:`Overdue` raised, to send
         it again and wait, as alone. Its CPU time running out before any reply is its own timeout."""
-        budget = Budget(timeout, self.cpu_clock, pending.budget.cpu0, pending.budget.start if ahead else None)
+        budget = Budget(timeout, self.cpu_clock, pending.budget.cpu0, pending.budget.start if ahead else None,
+                        pending.budget.wait0 if ahead else None)
         with hostlock.calling():
             try:
                 reply, replies = self._recv(budget, pending.what)

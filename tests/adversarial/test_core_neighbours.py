@@ -7,8 +7,8 @@ cell gets half a core and cannot move to the idle one: the wall-clock guard (1.5
 host is not overloaded (2 runnable tasks on 2 cores), so it fails as the student's timeout. Its rerun "alone"
 does not help either: alone() waits only for other graders' calls, not for their cells' threads.
 With pinning off in both graders (GRADER_PIN=0) the same scenario passes: the scheduler moves the cell to the idle
-core. (Not fixed on this branch: this test fails until a wall-guard stop of a pinned cell squeezed by a neighbour
-is treated as starved and rerun unpinned, or cells are not pinned to one core.)
+core. Fixed: a wall-guard stop is starved when the cell's main thread waited for a CPU a quarter of the call
+(its run-queue delay), and the rerun runs its cells on every core (sandbox/budget.py, harness/session.py).
 """
 import os
 import subprocess

@@ -117,3 +117,18 @@ def test_workers_each_claim_a_core_and_the_main_process_pins_nothing(tmp_path, m
         cores.setdefault(pid, set()).add(worker)
     assert pid != str(os.getpid()) and all(len(c) == 1 for c in cores.values()), cores
     assert len(set.union(*cores.values())) == len(cores), cores  # two workers that both graded: two cores
+
+
+@needs_two
+def test_a_core_is_kept_while_any_context_of_the_process_is_open(tmp_path, monkeypatch):
+    """Two contexts in one process share its core: closing the first must not free it under the second."""
+    monkeypatch.setattr(hostlock, "LOCK_DIR", str(tmp_path / "locks"))
+    monkeypatch.setattr(placement, "_CLAIMED", {})
+    first, second = Placement.claim(), Placement.claim()
+    assert first is second and first.home
+    first.release()
+    assert frozenset(os.sched_getaffinity(0)) == first.home
+    core = next(iter(first.home))
+    assert hostlock.claim_core({core}) == core  # still this process's claim (another process would get None)
+    second.release()
+    assert frozenset(os.sched_getaffinity(0)) == CORES and os.getpid() not in hostlock._CORES

@@ -201,3 +201,37 @@ def test_the_cpu_clock_reads_one_open_file_and_keeps_its_last_reading_once_close
     assert clock.fd is None and clock() == clock.last  # the cell is gone: its last reading stands
     gone = CpuClock(2 ** 22 + 12345, None)  # a pid that does not exist
     assert gone() == 0.0
+
+
+class _Clock:
+    """A cell's clocks, as Budget reads them: CPU seconds, and seconds its main thread waited for a CPU."""
+
+    def __init__(self):
+        self.cpu = self.wait = 0.0
+
+    def __call__(self):
+        return self.cpu
+
+    def waited(self):
+        return self.wait
+
+
+@pytest.mark.parametrize("cpu, wait, overloaded, starved", [
+    (0.0, 0.0, False, False),  # it slept past the wall guard: its own doing
+    (0.4, 0.2, False, False),  # slow, and hardly waited for a CPU
+    (0.4, 1.0, False, True),  # waited for a CPU a third of the time: a neighbour's threads on its core
+    (0.0, 0.0, True, True),  # the host was overloaded
+])
+def test_a_wall_guard_stop_is_starved_only_when_the_cell_could_not_get_a_cpu(monkeypatch, cpu, wait, overloaded,
+                                                                            starved):
+    from grader.sandbox import budget, hostlock
+
+    monkeypatch.setattr(hostlock, "overloaded", lambda: overloaded)
+    clock = _Clock()
+    clock.wait = 5.0  # waited before this call: not this call's
+    b = budget.Budget(1.0, clock)
+    b.start -= 3.0  # 3 s of wall time have passed: past the guard (1.5 x 1 s + 1 s)
+    b.guard -= 3.0
+    clock.cpu, clock.wait = cpu, 5.0 + wait
+    assert b.left() is None and b.why == "wall"
+    assert b.starved() is starved
