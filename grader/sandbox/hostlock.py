@@ -35,6 +35,17 @@ def _dir() -> str:
     raise OSError("no writable folder for the grader's host locks")
 
 
+def _try_lock(folder: str, name: str) -> int | None:
+    """The lock file ``name``, held exclusively (its descriptor), or None where a live process holds it."""
+    fd = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def claim_uid(base: int = UID_BASE, count: int = UID_COUNT, nth: int = 0) -> int:
     """This process's sandbox uid: the first in ``base .. base+count`` that no other live process holds.
     ``nth`` > 0: its further uids (a submission loaded ahead runs beside the previous one: never the same uid,
@@ -46,13 +57,9 @@ def claim_uid(base: int = UID_BASE, count: int = UID_COUNT, nth: int = 0) -> int
             break
         if any(uid == h[0] for h in held):
             continue
-        fd = os.open(os.path.join(folder, f"uid-{uid}.lock"), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue
-        held.append((uid, fd))
+        fd = _try_lock(folder, f"uid-{uid}.lock")
+        if fd is not None:
+            held.append((uid, fd))
     if len(held) > nth:
         return held[nth][0]
     raise OSError(f"all {count} sandbox uids from {base} are held by running graders")
@@ -69,14 +76,10 @@ def claim_core(cores) -> int | None:
         except OSError:
             return None
         for core in sorted(cores):
-            fd = os.open(os.path.join(folder, f"core-{core}.lock"), os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(fd)
-                continue
-            _CORES[pid] = (core, fd)
-            break
+            fd = _try_lock(folder, f"core-{core}.lock")
+            if fd is not None:
+                _CORES[pid] = (core, fd)
+                break
     held = _CORES[pid]
     return held[0] if held is not None and held[0] in cores else None
 
