@@ -57,7 +57,7 @@ class StudentSandbox:
         self.protections: tuple[str, ...] = ()
         self.load_error = ""
         self.timeouts = 0
-        self.starved = False  # a call timed out only because the host was overloaded: its test runs again, alone
+        self.starved = False  # a call timed out only because it could not get a CPU: its test runs again, alone
         self.rerunning = False
         self.owner: StudentSandbox | None = None  # a fresh cell's submission box: its starved call reruns the test
         self.children: list[StudentSandbox] = []
@@ -168,7 +168,7 @@ class StudentSandbox:
 
     def _died(self, exc: CellDied) -> StudentError:
         """A dead cell fails the test; timeouts count towards the submission's budget, except a starved one
-        (host overloaded) the first time: :mod:`grader.harness.fairness` reruns its test alone."""
+        (it could not get a CPU: budget.Budget.starved) the first time: :mod:`grader.harness.fairness` reruns its test alone."""
         if exc.starved and not self.rerunning:
             (self.owner or self).starved = True
             return StudentError(str(exc))
