@@ -167,8 +167,8 @@ class StudentSandbox:
             raise self._died(exc) from None
 
     def _died(self, exc: CellDied) -> StudentError:
-        """A dead cell fails the test; timeouts count towards the submission's budget, except a starved one
-        (it could not get a CPU: budget.Budget.starved) the first time: :mod:`grader.harness.fairness` reruns its test alone."""
+        """A dead cell fails the test; timeouts count towards the submission's budget, except a starved one (it
+        could not get a CPU: ``Budget.starved``) the first time: :mod:`grader.harness.fairness` reruns its test."""
         if exc.starved and not self.rerunning:
             (self.owner or self).starved = True
             return StudentError(str(exc))
