@@ -82,8 +82,8 @@ def _session_allows(config, grading) -> bool:
     if cached is None or cached[0] is not grading:
         option = config.option
         allows = (Function is not None and option.capture == "no" and not getattr(option, "usepdb", False)
-                  and not option.runxfail and not getattr(option, "setuponly", False) and not getattr(option, "setupshow", False)
-                  and not getattr(option, "setupplan", False)
+                  and not option.runxfail and not getattr(option, "setuponly", False)
+                  and not getattr(option, "setupshow", False) and not getattr(option, "setupplan", False)
                   and all(impl.plugin is grading or impl.plugin_name in names
                           for hook, names in KNOWN_HOOKS.items()
                           for impl in getattr(config.pluginmanager.hook, hook).get_hookimpls()))
